@@ -1,0 +1,1 @@
+"""Installed copies of the shipped rules/, policies/ and reports/ (filled in by the build)."""

@@ -1,0 +1,265 @@
+"""The `policycheck` command. The only place that decides exit statuses.
+
+0: no gap · 1: gaps found · 2: the input or the call is wrong · 3: internal error.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .errors import PolicycheckError, UsageError, problem
+
+EXIT_OK, EXIT_GAPS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _reports_errors(func: Callable) -> Callable:
+    """Turn every user-facing error into its message and exit status, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PolicycheckError as exc:
+            click.echo(exc.render(), err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _library(rules_dir: str | None, packs: tuple[str, ...] = ()):
+    """Load the library; with pack specs, only those packs (faster, and unaffected by others)."""
+    from .library import load_library
+
+    only = {p.partition("@")[0] for p in packs} or None
+    return load_library(Path(rules_dir) if rules_dir else None, only=only)
+
+
+_rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
+                             help="Folder of rule packs to use instead of the shipped ones (policies/ beside it).")
+_pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
+                            help="Rule pack to apply (repeatable). Default: the packs whose jurisdiction includes the county.")
+
+
+class _Group(click.Group):
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        formatter.write_text("Exit status: 0 no gap, 1 gaps found, 2 bad input or call, 3 internal error.")
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="policycheck")
+def main() -> None:
+    """Check a county's fact sheet against the health-policy documents that bind it.
+
+    检查县(市、区)提交的事实表是否符合相关卫生健康政策文件, 生成差距报告。
+    """
+
+
+def _parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(problem(None, None, f"{option} '{value}' is not a date (YYYY-MM-DD).",
+                                 f"{option} '{value}' 不是日期 (YYYY-MM-DD)。")) from None
+
+
+def _select_packs(library, specs: tuple[str, ...], sheet, as_of: dt.date):
+    if specs:
+        return [library.resolve(spec, as_of) for spec in specs]
+    packs = library.for_county(sheet.county.name, sheet.county.code, as_of)
+    if not packs:
+        raise UsageError(problem(sheet.path, None,
+                                 f"no rule pack applies to {sheet.county.name} ({sheet.county.code or 'no code'}) by jurisdiction.",
+                                 f"没有按辖区适用于 {sheet.county.name} 的规则包。",
+                                 fix_en="Name packs with -p (see `policycheck packs`).",
+                                 fix_zh="请用 -p 指定规则包 (policycheck packs 可列出全部)。"))
+    return packs
+
+
+@main.command()
+@click.argument("fact_sheet", type=click.Path(dir_okay=False))
+@_pack_option
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge deadlines on this date. Default: the fact sheet's report_date.")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "md", "text"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the report. Default: report.html for HTML, standard output otherwise.")
+@_rules_option
+@_reports_errors
+def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
+        rules_dir: str | None) -> None:
+    """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
+    from .evaluate import evaluate
+    from .facts import load_fact_sheet
+    from .output import check_target, write_atomic
+    from .report import render, run_data
+
+    target = Path(output) if output else (Path("report.html") if fmt == "html" else None)
+    if target is not None:
+        check_target(target)
+    library = _library(rules_dir, packs)
+    sheet = load_fact_sheet(Path(fact_sheet), library.vocabulary)
+    when = _parse_date(as_of, "--as-of") or sheet.county.report_date
+    if when is None:
+        raise UsageError(problem(fact_sheet, None, "no as-of date: the fact sheet has no county.report_date and --as-of was not given.",
+                                 "缺少评估日期: 事实表没有 county.report_date, 也未指定 --as-of。",
+                                 fix_en="Add report_date: YYYY-MM-DD under county:, or pass --as-of.",
+                                 fix_zh="请在 county: 下填写 report_date, 或使用 --as-of。"))
+    chosen = _select_packs(library, packs, sheet, when)
+    evaluation = evaluate(sheet, chosen, library.vocabulary, when)
+    data = run_data(evaluation, library.vocabulary)
+    text = render(fmt, data)
+    if target is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(target, text)
+    _terminal_summary(data, target)
+    sys.exit(EXIT_GAPS if data["summary"]["fail"] else EXIT_OK)
+
+
+def _terminal_summary(data: dict, target: Path | None) -> None:
+    from .findings import STATUS_ZH, STATUSES
+
+    s = data["summary"]
+    counts = " · ".join(f"{STATUS_ZH[k]} {s[k]}" for k in STATUSES)
+    packs = ", ".join(f"{p['id']}@{p['version']}" for p in data["packs"])
+    click.echo(f"{data['county']['name']} ({data['as_of']}; {packs}): {counts}", err=True)
+    if target is not None:
+        click.echo(f"报告已写入 report written to: {target}", err=True)
+
+
+@main.command()
+@_pack_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_rules_option
+@_reports_errors
+def rules(packs: tuple[str, ...], fmt: str, rules_dir: str | None) -> None:
+    """List every rule of the packs (default: the latest version of each)."""
+    library = _library(rules_dir, packs)
+    chosen = [library.resolve(p, None) for p in packs] if packs else library.latest()
+    rows = [_rule_row(p, r) for p in chosen for r in p.rules]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        co = "、".join(row["co_responsible"])
+        click.echo(f"{row['pack']}@{row['version']} {row['id']:<12} {row['kind']:<6} {row['section']:<10} "
+                   f"{row['requirement']} | 目标 {row['target'] or '—'} | 期限 {row['deadline'] or '—'} | "
+                   f"牵头 {row['lead'] or '—'}{' | 配合 ' + co if co else ''}")
+
+
+def _rule_row(pack, rule) -> dict[str, Any]:
+    return {
+        "pack": pack.id, "version": pack.version, "id": rule.id, "kind": rule.kind, "section": rule.section,
+        "quote": rule.quote, "requirement": rule.requirement_zh, "requirement_en": rule.requirement_en,
+        "for_each": rule.for_each, "reads": list(rule.reads), "derives": rule.derive,
+        "target": rule.target if rule.kind == "check" else None,
+        "deadline": str(rule.deadline) if rule.deadline else None,
+        "lead": rule.lead or None, "lead_inferred": rule.lead_inferred, "co_responsible": list(rule.co_responsible),
+        "note": rule.note or None,
+    }
+
+
+@main.command()
+@_rules_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_reports_errors
+def packs(rules_dir: str | None, fmt: str) -> None:
+    """List the rule packs, their versions and where they apply."""
+    library = _library(rules_dir)
+    rows = []
+    for pack in library.all_packs():
+        applies = "、".join(j.name for j in pack.jurisdictions) or "按需指定 (-p)"
+        rows.append({"id": pack.id, "version": pack.version, "title": pack.policy.title, "rules": len(pack.rules),
+                     "in_force_from": str(pack.in_force_from or ""), "in_force_to": str(pack.in_force_to or ""),
+                     "applies_to": [j.name for j in pack.jurisdictions], "sha256": pack.sha256})
+        if fmt == "text":
+            click.echo(f"{pack.id}@{pack.version}  {len(pack.rules)} rules  {pack.in_force_from or '…'}–{pack.in_force_to or '…'}  "
+                       f"{pack.policy.title}  [{applies}]")
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@_pack_option
+@_rules_option
+@_reports_errors
+def lint(packs: tuple[str, ...], rules_dir: str | None) -> None:
+    """Check every pack, the vocabulary and the policy texts; exit 2 on any problem."""
+    from .lint import lint_library
+
+    library = _library(rules_dir, packs)  # raises with every load-time problem
+    for spec in packs:
+        library.resolve(spec, None)
+    problems = lint_library(library, whole=not packs)
+    if problems:
+        raise PolicycheckError(problems)
+    count = sum(len(p.rules) for p in library.all_packs())
+    click.echo(f"ok: {len(library.all_packs())} pack versions, {count} rules, "
+               f"{len(library.vocabulary.facts)} facts in the vocabulary.")
+
+
+@main.command()
+@_pack_option
+@click.option("--county", "county_name", default=None, help="Fill in the county block for this county and pick its packs.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the template here instead of standard output.")
+@_rules_option
+@_reports_errors
+def template(packs: tuple[str, ...], county_name: str | None, output: str | None, rules_dir: str | None) -> None:
+    """Print a fact sheet with every fact the packs read, labelled in Chinese."""
+    from .output import write_atomic
+    from .template import fact_sheet_template
+
+    library = _library(rules_dir, packs)
+    if packs:
+        chosen = [library.resolve(p, None) for p in packs]
+    elif county_name:
+        chosen = library.for_county(county_name, None, None)
+        if not chosen:
+            raise UsageError(problem(None, None, f"no pack applies to '{county_name}' by jurisdiction; name packs with -p.",
+                                     f"没有按辖区适用于 '{county_name}' 的规则包, 请用 -p 指定。"))
+    else:
+        chosen = library.latest()
+    text = fact_sheet_template(chosen, library.vocabulary, county_name)
+    if output:
+        write_atomic(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("test")
+@click.argument("pack_ids", nargs=-1, metavar="[PACK]...")
+@_rules_option
+@_reports_errors
+def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
+    """Run the YAML policy test cases next to each pack; print results and coverage."""
+    from .cases import run_cases
+
+    library = _library(rules_dir, pack_ids)
+    results = run_cases(library, {p.partition("@")[0] for p in pack_ids} or None)
+    failed = 0
+    for report in results:
+        click.echo(f"== {report.pack_ref}: {report.passed}/{len(report.cases)} cases pass; "
+                   f"check rules driven to fail {report.fail_coverage:.0%}, to pass {report.pass_coverage:.0%} "
+                   f"({report.check_rules} check rules)")
+        for case in report.cases:
+            mark = "ok  " if case.ok else "FAIL"
+            click.echo(f"  {mark} {case.file}:{case.line} {case.name}")
+            for message in case.errors:
+                click.echo(f"       {message}")
+        failed += report.failed
+    if not results:
+        raise UsageError(problem(None, None, "no test cases found (rules/<pack>/tests/*.yaml).", "未找到测试用例。"))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

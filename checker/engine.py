@@ -1,0 +1,313 @@
+"""The forward-chaining engine: durable_rules, and all of its sharp edges.
+
+This is the only module that imports durable_rules. Each pack version is
+compiled once per process into one ruleset (rulesets can be neither
+re-registered nor freed). Each county is evaluated in its own session, whose
+state is deleted afterwards, so counties never see each other's facts.
+
+What the engine decides, per rule and subject:
+- `fail`: the rule applies and its requirement is known to be unmet
+  (the condition `when ∧ ¬require`, in disjunctive normal form);
+- `not_applicable`: its condition is known to be false (`¬when`);
+- `pass`: fired only for rules whose conditions cross facts (an `any` over
+  different facts), where a pass cannot be inferred exactly; for all other
+  rules a pass is "every fact known and neither of the above fired";
+- derived facts: a derive rule concludes its fact true (`when`) or false
+  (`¬when`) and asserts it back into the engine, where other rules read it.
+Everything else — deadlines, `missing`, waivers — is decided in Python.
+
+Sharp edges handled here (see ENGINE-NOTES): the background dispatch threads
+are disabled and evaluation is serialised by one lock; an unmatched fact would
+raise MessageNotHandledException, so sink rules accept every fact type; an
+identical fact asserted twice raises MessageObservedException, so each
+conclusion is asserted once; exceptions inside actions are swallowed by the
+engine, so every action records its own and the evaluation fails loudly;
+numbers are sent as scaled integers, booleans, dates and enums as integers,
+because the engine's JSON parser rejects 1e-05, NaN and the like.
+
+One more, measured here: `delete_state` on a session in which no action has
+ever run crashes the process (segmentation fault). Every session therefore
+starts with a `$begin` fact whose rule fires once (one firing per county).
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import conditions as cond
+from .errors import EvaluationError, problem
+from .facts import FactSheet
+from .rulepack import Rule, RulePack
+from .vocabulary import COUNTY, FactDef, Vocabulary
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from durable import engine as _durable
+
+SCALE = 10**6  # numbers travel as integers in millionths: exact to 6 decimals
+INPUT, ANCHOR, DERIVED, BEGIN = "i", "a", "d", "$begin"
+
+
+class _QuietHost(_durable.Host):
+    """A host without the two background dispatch threads.
+
+    The stock Host polls every ruleset from timer threads that call the C
+    engine without a lock; with them running, results were occasionally
+    wrong. All our work is synchronous inside assert_facts.
+    """
+
+    def _run(self) -> None:  # noqa: D401 - overriding the thread starter
+        return None
+
+
+_HOST: _QuietHost | None = None
+_LOCK = threading.Lock()
+_COMPILED: dict[tuple[str, str, str], "CompiledPack"] = {}
+_SESSIONS: dict[str, "_Session"] = {}
+_SESSION_IDS = itertools.count(1)
+
+
+def _host() -> _QuietHost:
+    global _HOST
+    if _HOST is None:
+        _HOST = _QuietHost()
+    return _HOST
+
+
+@dataclass
+class Firing:
+    """One engine conclusion about one rule and subject, with the facts it matched."""
+
+    rule: str
+    subject: str
+    matched: tuple[tuple[str, str], ...]  # (subject key, fact name) pairs
+
+
+@dataclass
+class Outcome:
+    """What the engine concluded for one county and one pack."""
+
+    fails: dict[tuple[str, str], Firing] = field(default_factory=dict)
+    not_applicable: dict[tuple[str, str], Firing] = field(default_factory=dict)
+    passes: dict[tuple[str, str], Firing] = field(default_factory=dict)
+    derived: dict[tuple[str, str], tuple[bool, Firing]] = field(default_factory=dict)
+    firings: int = 0
+
+
+@dataclass
+class _Session:
+    outcome: Outcome = field(default_factory=Outcome)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class CompiledPack:
+    pack: RulePack
+    ruleset: str
+    reads: frozenset[str]
+    collections: frozenset[str]
+    pass_fired: frozenset[str]
+    engine_rules: int
+
+
+def compiled(pack: RulePack, vocab: Vocabulary) -> CompiledPack:
+    """The pack's ruleset, compiled and registered once per process."""
+    key = (pack.id, pack.version, pack.sha256)
+    found = _COMPILED.get(key)
+    if found is None:
+        with _LOCK:
+            found = _COMPILED.get(key)
+            if found is None:
+                found = _compile(pack, vocab)
+                _COMPILED[key] = found
+    return found
+
+
+def _compile(pack: RulePack, vocab: Vocabulary) -> CompiledPack:
+    definition: dict[str, dict] = {}
+    reads: set[str] = set()
+    collections: set[str] = set()
+    pass_fired: set[str] = set()
+    for rule in pack.rules:
+        if rule.for_each:
+            collections.add(rule.for_each)
+        for kind, expr in _firing_conditions(rule, pass_fired):
+            for index, conjunct in enumerate(cond.dnf(expr)):
+                lhs = _join(conjunct, rule, vocab)
+                reads.update(t.fact for t in conjunct)
+                definition[f"{rule.id}|{kind}|{index}"] = {"all": lhs, "run": _action(rule, kind, conjunct)}
+    # Guarantees an action in every session; see the module docstring.
+    definition["$begin"] = {"all": [{"b": {"t": BEGIN}}], "run": _never}
+    for fact_type in (INPUT, ANCHOR, DERIVED):
+        # Every asserted fact must be accepted by some rule, or the engine
+        # raises MessageNotHandledException; these joins never complete.
+        definition[f"$sink|{fact_type}"] = {"all": [{"x": {"t": fact_type}}, {"y": {"t": "$never"}}],
+                                            "run": _never}
+    name = f"policycheck:{pack.id}@{pack.version}:{pack.sha256[:12]}"
+    try:
+        _host().register_rulesets({name: definition})
+    except Exception as exc:  # the C engine reports only a code
+        raise EvaluationError(problem(pack.path, None, f"the engine could not compile pack {pack.ref}: {exc}.",
+                                      f"引擎无法编译规则包 {pack.ref}: {exc}。")) from None
+    return CompiledPack(pack, name, frozenset(reads), frozenset(collections), frozenset(pass_fired),
+                        len(definition))
+
+
+def _firing_conditions(rule: Rule, pass_fired: set[str]) -> list[tuple[str, cond.Expr]]:
+    out: list[tuple[str, cond.Expr]] = []
+    if rule.kind == "derive":
+        out.append(("true", rule.when))
+        out.append(("false", cond.negate(rule.when)))
+        return out
+    out.append(("fail", cond.conjoin(rule.when, cond.negate(rule.require))))
+    if rule.when is not None:
+        out.append(("na", cond.negate(rule.when)))
+    if cond.crosses_facts(cond.conjoin(rule.when, rule.require)):
+        pass_fired.add(rule.id)
+        out.append(("pass", cond.conjoin(rule.when, rule.require)))
+    return out
+
+
+def _join(conjunct: tuple[cond.Test, ...], rule: Rule, vocab: Vocabulary) -> list[dict]:
+    """One engine fact pattern per distinct fact, joined on the subject."""
+    lhs: list[dict] = []
+    subject_ref: Any = COUNTY
+    if rule.for_each:
+        lhs.append({"a": {"$and": [{"t": ANCHOR}, {"c": rule.for_each}]}})
+        subject_ref = {"a": "s"}
+    by_fact: dict[str, list[cond.Test]] = {}
+    for test in conjunct:
+        by_fact.setdefault(test.fact, []).append(test)
+    for index, (fact, tests) in enumerate(by_fact.items()):
+        fdef = vocab.fact(fact)
+        assert fdef is not None  # validated when the pack was loaded
+        kind = DERIVED if fdef.derived else INPUT
+        where = subject_ref if fdef.scope != COUNTY else COUNTY
+        terms: list[dict] = [{"t": kind}, {"n": fact}, {"s": where}]
+        terms += [_term(t, fdef) for t in tests]
+        lhs.append({f"f{index}": {"$and": terms}})
+    return lhs
+
+
+_OPS = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+
+
+def _term(test: cond.Test, fdef: FactDef) -> dict:
+    value = encode(fdef, test.value)
+    if test.op == "eq":
+        return {"v": value}
+    return {_OPS[test.op]: {"v": value}}
+
+
+def encode(fdef: FactDef, value: Any) -> Any:
+    """A Python value as the engine compares it (always an int, or text)."""
+    if fdef.type == "boolean" or isinstance(value, bool):
+        return 1 if value else 0
+    if fdef.type in ("number", "integer", "percent"):
+        return int(round(value * SCALE))
+    if fdef.type == "date":
+        return value.toordinal()
+    if fdef.type == "enum":
+        return fdef.values.index(value)
+    return str(value)
+
+
+def _action(rule: Rule, kind: str, conjunct: tuple[cond.Test, ...]) -> Callable:
+    rule_id = rule.id
+    derive_value = kind == "true"
+
+    def run(c: Any) -> None:
+        session = None
+        try:
+            matched = c._m
+            sid = str(c.s.sid)
+            session = _SESSIONS[sid]
+            subject = matched["a"]["s"] if "a" in matched else COUNTY
+            facts = tuple(sorted((m["s"], m["n"]) for k, m in matched.items() if k != "a"))
+            firing = Firing(rule_id, subject, facts)
+            outcome = session.outcome
+            outcome.firings += 1
+            key = (rule_id, subject)
+            if kind == "fail":
+                outcome.fails.setdefault(key, firing)
+            elif kind == "na":
+                outcome.not_applicable.setdefault(key, firing)
+            elif kind == "pass":
+                outcome.passes.setdefault(key, firing)
+            else:
+                dkey = (subject, rule.derive)
+                if dkey in outcome.derived:
+                    return  # already concluded through another alternative
+                outcome.derived[dkey] = (derive_value, firing)
+                c.assert_fact({"sid": sid, "t": DERIVED, "s": subject, "n": rule.derive, "v": 1 if derive_value else 0})
+        except BaseException as exc:  # the engine would swallow it; record it instead
+            if session is not None:
+                session.errors.append((rule_id, f"{type(exc).__name__}: {exc}"))
+            else:
+                _ORPHAN_ERRORS.append((rule_id, f"{type(exc).__name__}: {exc}"))
+
+    return run
+
+
+_ORPHAN_ERRORS: list[tuple[str, str]] = []
+
+
+def _never(c: Any) -> None:
+    """The action of the `$begin` marker and of the sink joins (which never complete)."""
+    return None
+
+
+def input_facts(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary, sid: str) -> list[dict]:
+    """The county's facts as engine facts: only those some rule reads."""
+    reads = compiled_pack.reads
+    out: list[dict] = [{"sid": sid, "t": BEGIN}]
+    for subject in sheet.subjects:
+        if subject.collection in compiled_pack.collections:
+            out.append({"sid": sid, "t": ANCHOR, "s": subject.key, "c": subject.collection})
+        for name, value in sorted(sheet.values.get(subject.key, {}).items()):
+            fdef = vocab.facts[name]
+            if fdef.type == "set":
+                for member in fdef.values:
+                    engine_name = f"{name}.{member}"
+                    if engine_name in reads:
+                        out.append({"sid": sid, "t": INPUT, "s": subject.key, "n": engine_name,
+                                    "v": 1 if member in value else 0})
+            elif name in reads:
+                out.append({"sid": sid, "t": INPUT, "s": subject.key, "n": name, "v": encode(fdef, value)})
+    return out
+
+
+def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -> Outcome:
+    """Run one county through one compiled pack; complete, or EvaluationError."""
+    with _LOCK:
+        sid = f"s{next(_SESSION_IDS)}"
+        session = _SESSIONS[sid] = _Session()
+        host = _host()
+        try:
+            facts = input_facts(compiled_pack, sheet, vocab, sid)
+            state = host.assert_facts(compiled_pack.ruleset, facts)
+            failure = (state or {}).get("exception") if isinstance(state, dict) else None
+            if session.errors or failure or _ORPHAN_ERRORS:
+                rule, message = (session.errors or _ORPHAN_ERRORS or [("?", str(failure))])[0]
+                _ORPHAN_ERRORS.clear()
+                raise EvaluationError(problem(
+                    sheet.path, None,
+                    f"internal error while evaluating rule {rule} of {compiled_pack.pack.ref}: {message}. No report was written.",
+                    f"内部错误: 规则包 {compiled_pack.pack.ref} 的规则 {rule} 求值失败: {message}。未生成报告。"))
+            return session.outcome
+        except EvaluationError:
+            raise
+        except Exception as exc:
+            raise EvaluationError(problem(
+                sheet.path, None,
+                f"internal error in the rule engine for {compiled_pack.pack.ref}: {type(exc).__name__}: {exc}. No report was written.",
+                f"规则引擎内部错误 ({compiled_pack.pack.ref}): {type(exc).__name__}。未生成报告。")) from None
+        finally:
+            _SESSIONS.pop(sid, None)
+            try:
+                host.delete_state(compiled_pack.ruleset, sid)
+            except Exception:
+                pass  # a session that never started has no state to delete

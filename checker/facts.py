@@ -1,0 +1,226 @@
+"""A county's fact sheet (`county.yaml`) into typed, located facts.
+
+What a county leaves out is simply absent (reported as `missing`), never a
+failure. Everything it does write must be a known fact with a valid value;
+all problems of a file are reported together.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import FactSheetError, Problem, problem
+from .suggest import did_you_mean
+from .vocabulary import COUNTY, FactDef, ValueProblem, Vocabulary
+from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
+
+COUNTY_KEYS = ("name", "code", "province", "city", "kind", "report_date")
+KINDS = ("市辖区", "县", "县级市", "自治县", "旗", "自治旗", "林区", "特区", "功能区")
+_CODE = re.compile(r"^\d{6}$")
+
+
+@dataclass(frozen=True)
+class County:
+    name: str
+    code: str | None
+    province: str = ""
+    city: str = ""
+    kind: str = ""
+    report_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who a finding is about: the county itself or one entry of a collection."""
+
+    key: str  # "county" or "<collection>#<index>"
+    collection: str | None
+    name: str
+    line: int = 0
+
+
+@dataclass
+class FactSheet:
+    path: str
+    sha256: str
+    county: County
+    subjects: list[Subject]
+    values: dict[str, dict[str, Any]]  # subject key -> fact name -> typed value
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    encoding_note: str | None = None
+    waivers: Any = None
+
+    def subjects_of(self, collection: str | None) -> list[Subject]:
+        return [s for s in self.subjects if s.collection == collection]
+
+    def value(self, subject: str, fact: str) -> Any:
+        return self.values.get(subject, {}).get(fact)
+
+
+def load_fact_sheet(path: Path, vocab: Vocabulary) -> FactSheet:
+    try:
+        data, note, raw = read_yaml(path)
+    except YamlSourceError as exc:
+        raise FactSheetError(exc.problem) from None
+    return parse_fact_sheet(data, str(path), vocab, hashlib.sha256(raw).hexdigest(), note)
+
+
+def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", note: str | None = None) -> FactSheet:
+    problems: list[Problem] = []
+    if data is None:
+        raise FactSheetError(problem(path, 1, "the file is empty.", "文件为空。",
+                                     fix_en="Start from `policycheck template`.", fix_zh="请用 policycheck template 生成模板后填写。"))
+    if not isinstance(data, LineMap):
+        raise FactSheetError(problem(path, getattr(data, "line", 1), "a fact sheet is a mapping with 'county:' and 'facts:'.",
+                                     "事实表应为包含 county: 和 facts: 的映射。",
+                                     fix_en="Start from `policycheck template`.", fix_zh="请用 policycheck template 生成模板后填写。"))
+    for key in data:
+        if key not in ("county", "facts", "waivers"):
+            problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: county, facts, waivers).",
+                                    f"未知的顶层键 '{key}' (允许: county, facts, waivers)。", column=data.column_of(key)))
+    county = _county(data.get("county"), data, path, problems)
+    subjects = [Subject(COUNTY, None, county.name if county else "")]
+    values: dict[str, dict[str, Any]] = {COUNTY: {}}
+    lines: dict[tuple[str, str], int] = {}
+    facts = data.get("facts")
+    if facts is None:
+        facts = LineMap()
+        facts.line, facts.key_lines, facts.key_columns = data.line, {}, {}
+    if not isinstance(facts, LineMap):
+        problems.append(problem(path, data.line_of("facts"), "'facts:' must be a mapping of fact names to values.",
+                                "'facts:' 应为 \"事实名: 数值\" 的映射。"))
+    else:
+        _read_facts(facts, COUNTY, path, vocab, values, lines, subjects, problems)
+    if problems:
+        raise FactSheetError(problems)
+    assert county is not None
+    listed = {name for name in (facts if isinstance(facts, dict) else {}) if name in vocab.collections}
+    _count_collections(vocab, listed, subjects, values)
+    return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"))
+
+
+def _county(node: Any, parent: LineMap, path: str, problems: list) -> County | None:
+    if not isinstance(node, LineMap):
+        problems.append(problem(path, parent.line_of("county") if "county" in parent else 1,
+                                "a 'county:' block with at least name is required.",
+                                "缺少 'county:' 块 (至少要有 name)。",
+                                fix_en="Add county: {name: …, code: …, report_date: YYYY-MM-DD}.",
+                                fix_zh="请添加 county: 并填写 name、code、report_date。"))
+        return None
+    for key in node:
+        if key not in COUNTY_KEYS:
+            problems.append(problem(path, node.line_of(key), f"county: unknown key '{key}' (allowed: {', '.join(COUNTY_KEYS)}).",
+                                    f"county: 未知的键 '{key}'。", column=node.column_of(key)))
+    name = node.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(problem(path, node.line_of("name"), "county: 'name' is required (e.g. 平度市).", "county: 必须填写 name (如 平度市)。"))
+        name = ""
+    code = node.get("code")
+    if code is not None:
+        code = str(code)
+        if not _CODE.match(code):
+            problems.append(problem(path, node.line_of("code"), f"county: code '{code}' is not a 6-digit 行政区划代码.",
+                                    f"county: code '{code}' 不是 6 位行政区划代码。", fix_en='Write it in quotes, e.g. "370283".',
+                                    fix_zh='请加引号填写, 如 "370283"。'))
+    kind = node.get("kind")
+    if kind is not None and kind not in KINDS:
+        problems.append(problem(path, node.line_of("kind"), f"county: kind '{kind}' is not one of {', '.join(KINDS)}.",
+                                f"county: kind '{kind}' 不在允许范围内 ({'、'.join(KINDS)})。"))
+    report_date = node.get("report_date")
+    if isinstance(report_date, dt.datetime):
+        report_date = report_date.date()
+    if report_date is not None and not isinstance(report_date, dt.date):
+        problems.append(problem(path, node.line_of("report_date"), f"county: report_date '{report_date}' is not a date (YYYY-MM-DD).",
+                                f"county: report_date '{report_date}' 不是日期 (YYYY-MM-DD)。"))
+        report_date = None
+    return County(name.strip(), code, str(node.get("province") or ""), str(node.get("city") or ""),
+                  str(kind or ""), report_date)
+
+
+def _read_facts(node: LineMap, scope: str, path: str, vocab: Vocabulary, values: dict, lines: dict,
+                subjects: list[Subject], problems: list) -> None:
+    subject_key = subjects[-1].key
+    for name, raw in node.items():
+        line, column = node.line_of(name), node.column_of(name)
+        if scope == COUNTY and name in vocab.collections:
+            _read_collection(name, raw, line, path, vocab, values, lines, subjects, problems)
+            continue
+        if scope != COUNTY and name == "name":
+            continue
+        fdef = vocab.facts.get(name) if isinstance(name, str) else None
+        if fdef is None or not fdef.submittable:
+            problems.append(_unknown_fact(name, scope, fdef, path, line, column, vocab))
+            continue
+        if fdef.scope != scope:
+            where_en = "at county level" if fdef.scope == COUNTY else f"inside each entry of '{fdef.scope}'"
+            where_zh = "县级 facts: 下" if fdef.scope == COUNTY else f"'{fdef.scope}' 的每一项中"
+            problems.append(problem(path, line, f"fact '{name}' belongs {where_en}.", f"事实 '{name}' 应填写在{where_zh}。", column=column))
+            continue
+        try:
+            values[subject_key][name] = fdef.parse(raw)
+        except ValueProblem as vp:
+            problems.append(problem(path, line, f"{name} ({fdef.label}): {vp.en}.", f"{name} ({fdef.label}): {vp.zh}。",
+                                    column=column, fix_en=vp.fix_en, fix_zh=vp.fix_zh))
+            continue
+        lines[(subject_key, name)] = line
+
+
+def _unknown_fact(name: Any, scope: str, fdef: FactDef | None, path: str, line: int, column: int | None, vocab: Vocabulary) -> Problem:
+    if fdef is not None and fdef.derived:
+        return problem(path, line, f"'{name}' is concluded by the rules, not submitted.", f"'{name}' 由规则推导得出, 无需填写。",
+                       column=column, fix_en="Delete this line.", fix_zh="请删除此行。")
+    if fdef is not None and fdef.count_of:
+        return problem(path, line, f"'{name}' is counted from the '{fdef.count_of}' list, not submitted.",
+                       f"'{name}' 由 '{fdef.count_of}' 列表自动计数, 无需填写。", column=column,
+                       fix_en="Delete this line.", fix_zh="请删除此行。")
+    pool = [f for f, d in vocab.facts.items() if d.submittable and d.scope == scope]
+    if scope == COUNTY:
+        pool += list(vocab.collections)
+    hint = did_you_mean(str(name), vocab, pool)
+    hint_zh = hint.replace("; did you mean", " 您是否想写").replace("?", "?") if hint else ""
+    return problem(path, line, f"unknown fact '{name}'{hint}", f"未知的事实名 '{name}'{hint_zh}", column=column,
+                   fix_en="" if hint else "Run `policycheck template` to see every fact name.",
+                   fix_zh="" if hint else "运行 policycheck template 查看全部事实名。")
+
+
+def _read_collection(name: str, raw: Any, line: int, path: str, vocab: Vocabulary, values: dict, lines: dict,
+                     subjects: list[Subject], problems: list) -> None:
+    label = vocab.collections[name].label
+    if not isinstance(raw, LineList):
+        problems.append(problem(path, line, f"'{name}' ({label}) must be a list, one entry per item, each with a name.",
+                                f"'{name}' ({label}) 应为列表, 每项一条并填写 name。"))
+        return
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(raw):
+        eline = raw.line_of(index)
+        if not isinstance(entry, LineMap):
+            problems.append(problem(path, eline, f"each entry of '{name}' must be a mapping with 'name:'.",
+                                    f"'{name}' 的每一项应为包含 name: 的映射。"))
+            continue
+        ename = entry.get("name")
+        if not isinstance(ename, str) or not ename.strip():
+            problems.append(problem(path, eline, f"entry {index + 1} of '{name}' needs a 'name'.", f"'{name}' 第 {index + 1} 项缺少 name。"))
+            continue
+        if ename in seen:
+            problems.append(problem(path, eline, f"'{ename}' appears twice in '{name}' (lines {seen[ename]} and {eline}).",
+                                    f"'{ename}' 在 '{name}' 中重复 (第 {seen[ename]} 行和第 {eline} 行)。"))
+            continue
+        seen[ename] = eline
+        key = f"{name}#{index}"
+        subjects.append(Subject(key, name, ename.strip(), eline))
+        values[key] = {}
+        _read_facts(entry, name, path, vocab, values, lines, subjects, problems)
+
+
+def _count_collections(vocab: Vocabulary, listed: set[str], subjects: list[Subject], values: dict) -> None:
+    """Facts declared `count_of: <collection>` are the number of submitted entries.
+
+    A collection that is absent from the sheet leaves its count missing, not zero.
+    """
+    for fdef in vocab.facts.values():
+        if fdef.count_of and fdef.count_of in listed:
+            values[COUNTY][fdef.name] = sum(1 for s in subjects if s.collection == fdef.count_of)

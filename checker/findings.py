@@ -1,0 +1,257 @@
+"""Findings: what the engine concluded, classified into the contract's statuses.
+
+`fail` and `not_applicable` come from engine firings; a rule that failed but
+whose deadline lies after the as-of date is `not_due` (with its progress); a
+rule that neither fired nor has all its facts is `missing` — a fact the county
+did not submit is never a failure.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import conditions as cond
+from .engine import CompiledPack, Firing, Outcome
+from .facts import FactSheet, Subject
+from .rulepack import Rule, RulePack
+from .vocabulary import COUNTY, Vocabulary
+
+STATUSES = ("fail", "not_due", "missing", "waived", "pass", "not_applicable")
+STATUS_ZH = {"fail": "未达标", "not_due": "未到期", "missing": "待补充", "waived": "整改期内",
+             "pass": "达标", "not_applicable": "不适用"}
+
+
+@dataclass
+class Why:
+    """A fact a finding used: submitted, or derived by another rule (with its basis)."""
+
+    fact: str
+    label: str
+    subject: str
+    value: str
+    derived: bool = False
+    rule: str | None = None
+    basis: list["Why"] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"fact": self.fact, "label": self.label, "subject": self.subject, "value": self.value}
+        if self.derived:
+            out.update(derived=True, rule=self.rule, basis=[b.as_dict() for b in self.basis])
+        return out
+
+
+@dataclass
+class Finding:
+    rule: str
+    pack: str
+    version: str
+    status: str
+    section: str
+    quote: str
+    requirement: str
+    requirement_en: str
+    target: str
+    actual: str
+    deadline: dt.date | None
+    lead: str
+    co_responsible: tuple[str, ...]
+    why: list[Why]
+    subject: str
+    subject_kind: str
+    note: str = ""
+    lead_inferred: bool = False
+    missing: list[str] = field(default_factory=list)
+    days: int | None = None  # > 0 days remaining, < 0 days overdue
+    progress: str = ""
+    shortfall: str = ""
+    waiver: dict[str, Any] | None = None
+    order: tuple[int, int, int] = (0, 0, 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "pack": self.pack, "version": self.version, "status": self.status,
+            "subject": self.subject, "subject_kind": self.subject_kind,
+            "section": self.section, "quote": self.quote,
+            "requirement": self.requirement, "requirement_en": self.requirement_en,
+            "target": self.target, "actual": self.actual, "shortfall": self.shortfall,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "days": self.days, "progress": self.progress,
+            "lead": self.lead, "lead_inferred": self.lead_inferred, "co_responsible": list(self.co_responsible),
+            "missing": self.missing, "why": [w.as_dict() for w in self.why], "note": self.note,
+            **({"waiver": self.waiver} if self.waiver else {}),
+        }
+
+
+def summarise(findings: list[Finding]) -> dict[str, int]:
+    counts = Counter(f.status for f in findings)
+    return {status: counts.get(status, 0) for status in STATUSES}
+
+
+def classify(pack_index: int, compiled: CompiledPack, outcome: Outcome, sheet: FactSheet,
+             vocab: Vocabulary, as_of: dt.date) -> list[Finding]:
+    """Turn one pack's engine outcome into findings, in rule order."""
+    pack = compiled.pack
+    out: list[Finding] = []
+    names = {s.key: s.name for s in sheet.subjects}
+    for rule_index, rule in enumerate(pack.rules):
+        if rule.kind != "check":
+            continue
+        subjects = sheet.subjects_of(rule.for_each)
+        if rule.for_each and not subjects:
+            out.append(_no_entries(pack, rule, sheet, vocab, (pack_index, rule_index, 0)))
+            continue
+        for subject_index, subject in enumerate(subjects):
+            finding = _classify_one(pack, compiled, rule, subject, outcome, sheet, vocab, as_of, names)
+            finding.order = (pack_index, rule_index, subject_index)
+            out.append(finding)
+    return out
+
+
+def _known(fact: str, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> tuple[bool, Any]:
+    fdef = vocab.fact(fact)
+    assert fdef is not None
+    key = COUNTY if fdef.scope == COUNTY else subject.key
+    if fdef.derived:
+        found = outcome.derived.get((key, fact))
+        return (found is not None, found[0] if found else None)
+    base, _, member = fact.partition(".")
+    value = sheet.value(key, base)
+    if value is None:
+        return False, None
+    return True, (member in value) if member else value
+
+
+def _condition_facts(rule: Rule) -> list[str]:
+    return list(dict.fromkeys(cond.facts_of(rule.when) + cond.facts_of(rule.require)))
+
+
+def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: Subject, outcome: Outcome,
+                  sheet: FactSheet, vocab: Vocabulary, as_of: dt.date, names: dict[str, str]) -> Finding:
+    key = (rule.id, subject.key)
+    county_values = sheet.values.get(COUNTY, {})
+    facts = _condition_facts(rule)
+    unknown = [f for f in facts if not _known(f, subject, sheet, vocab, outcome)[0]]
+    deadline = rule.deadline.resolve(county_values) if rule.deadline else None
+    why: list[Why]
+    days = None
+    if key in outcome.fails:
+        why = _why(outcome.fails[key], sheet, vocab, outcome, names)
+        if rule.deadline and deadline is None:
+            status, unknown = "missing", [rule.deadline.year_fact or ""]
+        elif deadline is not None and deadline > as_of:
+            status, days = "not_due", (deadline - as_of).days
+        else:
+            status = "fail"
+            days = (deadline - as_of).days if deadline else None
+    elif key in outcome.not_applicable:
+        status, why = "not_applicable", _why(outcome.not_applicable[key], sheet, vocab, outcome, names)
+    elif rule.id in compiled.pass_fired:
+        if key in outcome.passes:
+            status, why = "pass", _why(outcome.passes[key], sheet, vocab, outcome, names)
+        else:
+            status, why = "missing", _listed(facts, subject, sheet, vocab, outcome, names)
+    elif unknown:
+        status, why = "missing", _listed(facts, subject, sheet, vocab, outcome, names)
+    else:
+        status, why = "pass", _listed(facts, subject, sheet, vocab, outcome, names)
+    finding = Finding(
+        rule=rule.id, pack=pack.id, version=pack.version, status=status, section=rule.section, quote=rule.quote,
+        requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target,
+        actual=_actual(rule, subject, sheet, vocab, outcome), deadline=deadline, lead=rule.lead,
+        co_responsible=rule.co_responsible, why=why,
+        subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
+        note=rule.note, lead_inferred=rule.lead_inferred,
+        missing=[_label(vocab, f) for f in unknown] if status == "missing" else [], days=days)
+    if status in ("fail", "not_due"):
+        finding.shortfall, finding.progress = _gap(rule, subject, sheet, vocab, outcome)
+    return finding
+
+
+def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary, order: tuple[int, int, int]) -> Finding:
+    collection = vocab.collections[rule.for_each or ""]
+    return Finding(
+        rule=rule.id, pack=pack.id, version=pack.version, status="missing", section=rule.section, quote=rule.quote,
+        requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target, actual="未提交",
+        deadline=rule.deadline.resolve(sheet.values.get(COUNTY, {})) if rule.deadline else None,
+        lead=rule.lead, co_responsible=rule.co_responsible, why=[], subject=f"(未提交{collection.label})",
+        subject_kind=collection.label, note=rule.note, lead_inferred=rule.lead_inferred,
+        missing=[f"{collection.label}名单 ({collection.name})"], order=order)
+
+
+def _label(vocab: Vocabulary, fact: str) -> str:
+    fdef = vocab.fact(fact)
+    return fdef.label if fdef else fact
+
+
+def _show(vocab: Vocabulary, fact: str, value: Any) -> str:
+    fdef = vocab.fact(fact)
+    return fdef.show(value) if fdef else str(value)
+
+
+def _why_item(fact: str, subject_key: str, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
+              names: dict[str, str], depth: int = 0) -> Why:
+    fdef = vocab.fact(fact)
+    assert fdef is not None
+    if fdef.derived:
+        found = outcome.derived.get((subject_key, fact))
+        if found is None:
+            return Why(fact, fdef.label, names.get(subject_key, ""), "未能推导 (依据不全)", True)
+        value, firing = found
+        basis = [] if depth > 8 else [_why_item(f, s, sheet, vocab, outcome, names, depth + 1) for s, f in firing.matched]
+        return Why(fact, fdef.label, names.get(subject_key, ""), "是" if value else "否", True, firing.rule, basis)
+    base, _, member = fact.partition(".")
+    value = sheet.value(subject_key, base)
+    shown = fdef.show(member in value if member and value is not None else value)
+    return Why(fact, fdef.label, names.get(subject_key, ""), shown)
+
+
+def _why(firing: Firing, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome, names: dict[str, str]) -> list[Why]:
+    return [_why_item(fact, subject, sheet, vocab, outcome, names) for subject, fact in firing.matched]
+
+
+def _listed(facts: list[str], subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
+            names: dict[str, str]) -> list[Why]:
+    out = []
+    for fact in facts:
+        fdef = vocab.fact(fact)
+        assert fdef is not None
+        key = COUNTY if fdef.scope == COUNTY else subject.key
+        out.append(_why_item(fact, key, sheet, vocab, outcome, names))
+    return out
+
+
+def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> str:
+    parts = []
+    for fact in dict.fromkeys(cond.facts_of(rule.require)):
+        known, value = _known(fact, subject, sheet, vocab, outcome)
+        shown = _show(vocab, fact, value) if known else "未提交"
+        parts.append(shown if len(cond.facts_of(rule.require)) == 1 else f"{_label(vocab, fact)}: {shown}")
+    return "; ".join(parts)
+
+
+def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> tuple[str, str]:
+    """For a single numeric threshold: how far off (shortfall) and how far along (progress)."""
+    test = rule.require
+    if not isinstance(test, cond.Test) or test.op not in ("ge", "gt", "le", "lt"):
+        return "", ""
+    fdef = vocab.fact(test.fact)
+    if fdef is None or fdef.type not in ("number", "integer", "percent"):
+        return "", ""
+    known, value = _known(test.fact, subject, sheet, vocab, outcome)
+    if not known:
+        return "", ""
+    diff = abs(test.value - value)
+    shortfall = ("差 " if test.op in ("ge", "gt") else "超出 ") + fdef.show(_tidy(diff))
+    if fdef.type == "percent" and fdef.unit == "%":
+        shortfall += " (百分点)"
+    progress = ""
+    if test.op in ("ge", "gt") and test.value > 0:
+        progress = f"{min(value / test.value, 1) * 100:.0f}%"
+    return shortfall, progress
+
+
+def _tidy(value: float) -> float | int:
+    value = round(value, 6)
+    return int(value) if float(value).is_integer() else value

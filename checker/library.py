@@ -1,0 +1,139 @@
+"""Where packs, policy texts and templates live, and which packs apply.
+
+A library is a folder with `rules/` (the vocabulary and one folder per pack,
+one file per version) beside `policies/`. The shipped library is found next to
+the source tree or, after `pip install .`, inside the installed package.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem, RulePackError, UsageError, problem
+from .policy import Policy, load_policy
+from .rulepack import SEMVER, RulePack, load_pack
+from .vocabulary import Vocabulary, load_vocabulary
+
+_HERE = Path(__file__).resolve().parent
+
+
+def shipped_root() -> Path:
+    """The folder holding the shipped rules/, policies/ and reports/."""
+    bundled = _HERE / "bundled"
+    if (bundled / "rules").is_dir():
+        return bundled
+    return _HERE.parent
+
+
+def templates_dir() -> Path:
+    return shipped_root() / "reports"
+
+
+@dataclass
+class Library:
+    rules_dir: Path
+    vocabulary: Vocabulary
+    policies: dict[str, Policy]
+    packs: dict[str, dict[str, RulePack]] = field(default_factory=dict)  # id -> version -> pack
+
+    def all_packs(self) -> list[RulePack]:
+        return [p for versions in sorted(self.packs.items()) for _, p in sorted(versions[1].items(), key=lambda kv: kv[1].version_key)]
+
+    def latest(self) -> list[RulePack]:
+        return [max(v.values(), key=lambda p: p.version_key) for _, v in sorted(self.packs.items())]
+
+    def resolve(self, spec: str, on: dt.date | None) -> RulePack:
+        """`id` or `id@version`; without a version, the one in force on `on`."""
+        pack_id, _, version = spec.partition("@")
+        versions = self.packs.get(pack_id)
+        if not versions:
+            from difflib import get_close_matches
+            close = get_close_matches(pack_id, list(self.packs), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise UsageError(problem(None, None, f"unknown pack '{pack_id}'{hint} (known: {', '.join(sorted(self.packs))}).",
+                                     f"未知的规则包 '{pack_id}'。",
+                                     fix_en="Run `policycheck packs` to list them.", fix_zh="运行 policycheck packs 查看全部规则包。"))
+        if version:
+            if version not in versions:
+                raise UsageError(problem(None, None, f"pack '{pack_id}' has no version {version} "
+                                         f"(versions: {', '.join(sorted(versions, key=_vkey))}).",
+                                         f"规则包 '{pack_id}' 没有版本 {version}。"))
+            return versions[version]
+        return self.in_force(pack_id, on)
+
+    def in_force(self, pack_id: str, on: dt.date | None) -> RulePack:
+        ordered = sorted(self.packs[pack_id].values(), key=lambda p: p.version_key, reverse=True)
+        if on is None:
+            return ordered[0]
+        for pack in ordered:
+            starts = pack.in_force_from is None or pack.in_force_from <= on
+            ends = pack.in_force_to is None or on <= pack.in_force_to
+            if starts and ends:
+                return pack
+        spans = "; ".join(f"{p.version}: {p.in_force_from or '…'} – {p.in_force_to or '…'}" for p in ordered)
+        raise UsageError(problem(None, None, f"no version of pack '{pack_id}' is in force on {on} ({spans}).",
+                                 f"规则包 '{pack_id}' 没有在 {on} 有效的版本 ({spans})。",
+                                 fix_en=f"Choose a version with -p {pack_id}@VERSION or another --as-of date.",
+                                 fix_zh=f"请用 -p {pack_id}@版本号 指定版本, 或更换 --as-of 日期。"))
+
+    def for_county(self, name: str, code: str | None, on: dt.date | None) -> list[RulePack]:
+        """The packs whose jurisdictions include this county, in force on `on`."""
+        chosen = []
+        for pack_id in sorted(self.packs):
+            latest = max(self.packs[pack_id].values(), key=lambda p: p.version_key)
+            if any(_matches(j.name, j.code, name, code) for j in latest.jurisdictions):
+                chosen.append(self.in_force(pack_id, on))
+        return chosen
+
+
+def _matches(j_name: str, j_code: str | None, name: str, code: str | None) -> bool:
+    if code and j_code:
+        return code == j_code
+    return name == j_name
+
+
+def _vkey(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".")) if SEMVER.match(version) else (0,)
+
+
+def load_library(rules_dir: Path | None = None, policies_dir: Path | None = None,
+                 only: set[str] | None = None) -> Library:
+    """Load the vocabulary, the policies and the pack versions; collect all problems.
+
+    `only` limits loading to those pack ids (a run with -p needs no others).
+    """
+    root = shipped_root()
+    rules_dir = rules_dir or root / "rules"
+    policies_dir = policies_dir or rules_dir.parent / "policies"
+    if not rules_dir.is_dir():
+        raise UsageError(problem(rules_dir, None, "rules folder not found.", "找不到规则目录。"))
+    problems: list[Problem] = []
+    try:
+        vocab = load_vocabulary(rules_dir / "vocabulary")
+    except RulePackError as exc:
+        raise RulePackError(exc.problems) from None
+    policies: dict[str, Policy] = {}
+    for folder in sorted(p for p in policies_dir.iterdir() if p.is_dir()) if policies_dir.is_dir() else []:
+        try:
+            policy = load_policy(folder)
+        except RulePackError as exc:
+            problems.extend(exc.problems)
+            continue
+        policies[policy.id] = policy
+    library = Library(rules_dir, vocab, policies)
+    for folder in sorted(p for p in rules_dir.iterdir() if p.is_dir() and p.name != "vocabulary"):
+        if only is not None and folder.name not in only:
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            if path.name.startswith("_"):
+                continue
+            try:
+                pack = load_pack(path, vocab, policies)
+            except RulePackError as exc:
+                problems.extend(exc.problems)
+                continue
+            library.packs.setdefault(pack.id, {})[pack.version] = pack
+    if problems:
+        raise RulePackError(problems)
+    return library

@@ -1,0 +1,41 @@
+"""Checks across a loaded library, beyond what loading a single pack checks."""
+from __future__ import annotations
+
+from .errors import Problem, problem
+from .library import Library
+from .vocabulary import COUNTY
+
+MAX_JOIN = 15  # durable_rules joins at most 16 facts; one is the subject anchor
+
+
+def lint_library(library: Library, whole: bool = True) -> list[Problem]:
+    """Cross-pack checks; `whole` adds those that need every pack (unused facts)."""
+    from . import conditions as cond
+
+    problems: list[Problem] = []
+    for pack in library.all_packs():
+        for rule in pack.rules:
+            exprs = [cond.conjoin(rule.when, rule.require), cond.conjoin(rule.when, cond.negate(rule.require) if rule.require else None)]
+            for expr in exprs:
+                if expr is None:
+                    continue
+                for conjunct in cond.dnf(expr):
+                    if len({t.fact for t in conjunct}) > MAX_JOIN:
+                        problems.append(problem(pack.path, rule.line, f"rule {rule.id}: one alternative joins more than {MAX_JOIN} facts; split the rule."))
+                        break
+            if rule.kind == "check" and rule.lead and rule.lead in rule.co_responsible:
+                problems.append(problem(pack.path, rule.line, f"rule {rule.id}: '{rule.lead}' is both lead and co-responsible."))
+        for jur in pack.jurisdictions:
+            if jur.code is not None and not (jur.code.isdigit() and len(jur.code) == 6):
+                problems.append(problem(pack.policy.text_path.parent / "policy.yaml", None,
+                                        f"jurisdiction '{jur.name}' has code '{jur.code}', not 6 digits."))
+    if not whole:
+        return problems
+    used = {f for p in library.all_packs() for r in p.rules for f in r.reads}
+    for fdef in library.vocabulary.facts.values():
+        if fdef.scope != COUNTY and fdef.scope not in library.vocabulary.collections:
+            problems.append(problem(fdef.source, fdef.line, f"fact '{fdef.name}' has unknown scope '{fdef.scope}'."))
+        base_used = fdef.name in used or any(u.startswith(fdef.name + ".") for u in used)
+        if not base_used and not fdef.count_of:
+            problems.append(problem(fdef.source, fdef.line, f"fact '{fdef.name}' is read by no rule of any pack; remove it or use it."))
+    return problems

@@ -1,0 +1,55 @@
+"""A fact-sheet template: every fact the packs read, labelled, with unit and range."""
+from __future__ import annotations
+
+from .rulepack import RulePack
+from .vocabulary import COUNTY, FactDef, Vocabulary
+
+
+def _facts_read(packs: list[RulePack], vocab: Vocabulary) -> list[FactDef]:
+    names: dict[str, None] = {}
+    for pack in packs:
+        for rule in pack.rules:
+            for fact in rule.reads:
+                names[fact.split(".")[0]] = None
+    return [vocab.facts[n] for n in names if n in vocab.facts and vocab.facts[n].submittable]
+
+
+def _line(fdef: FactDef, indent: str) -> list[str]:
+    unit = f" 单位: {fdef.unit}" if fdef.unit else ""
+    comment = f"{indent}# {fdef.label}{unit}; {fdef.range_text()}".rstrip("; ")
+    out = [comment]
+    if fdef.description:
+        out.append(f"{indent}#   {fdef.description}")
+    placeholder = "[]" if fdef.type == "set" else ""
+    out.append(f"{indent}{fdef.name}: {placeholder}".rstrip())
+    return out
+
+
+def fact_sheet_template(packs: list[RulePack], vocab: Vocabulary, county_name: str | None) -> str:
+    facts = _facts_read(packs, vocab)
+    lines = [
+        "# policycheck 事实表模板 (fact sheet template)",
+        "# 依据规则包: " + ", ".join(p.ref for p in packs),
+        "# 未填写的事实会在报告中列为\"待补充材料\", 不算未达标。填写时只写数字 (百分比可写 65 或 65%)。",
+        "county:",
+        f"  name: {county_name or ''}".rstrip(),
+        '  code: ""            # 6 位行政区划代码',
+        "  province:",
+        "  city:",
+        "  kind:               # 市辖区 / 县 / 县级市 / 自治县 / 旗 …",
+        "  report_date:        # 数据截止日期 YYYY-MM-DD",
+        "facts:",
+    ]
+    for fdef in facts:
+        if fdef.scope == COUNTY:
+            lines += _line(fdef, "  ")
+    for name, coll in vocab.collections.items():
+        members = [f for f in facts if f.scope == name]
+        if not members:
+            continue
+        lines.append(f"  # {coll.label}: 每个一项 (one entry per item){'; ' + coll.description if coll.description else ''}")
+        lines.append(f"  {name}:")
+        lines.append("    - name:            # 名称")
+        for fdef in members:
+            lines += _line(fdef, "      ")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,332 @@
+"""The shared fact vocabulary: one name, type, unit and range per fact.
+
+One fact sheet serves every pack that applies to a county, so a fact means the
+same thing in every pack. The vocabulary lives in `rules/vocabulary/*.yaml`;
+packs only refer to it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, RulePackError, problem
+from .yamlsource import LineMap, YamlSourceError, read_yaml
+
+TYPES = ("number", "integer", "percent", "boolean", "date", "enum", "set", "text")
+COUNTY = "county"
+TRUE_WORDS = {"true", "yes", "是", "有", "已", "对", "y"}
+FALSE_WORDS = {"false", "no", "否", "无", "未", "没有", "n"}
+MAX_MAGNITUDE = 1e9  # keeps values exact as integer millionths in the engine
+
+
+class ValueProblem(ValueError):
+    def __init__(self, en: str, zh: str, fix_en: str = "", fix_zh: str = ""):
+        super().__init__(en)
+        self.en, self.zh, self.fix_en, self.fix_zh = en, zh, fix_en, fix_zh
+
+
+@dataclass(frozen=True)
+class FactDef:
+    name: str
+    label: str
+    type: str
+    scope: str = COUNTY
+    unit: str = ""
+    range: tuple[float | None, float | None] | None = None
+    values: tuple[str, ...] = ()
+    ordered: bool = False
+    derived: bool = False
+    count_of: str | None = None
+    description: str = ""
+    source: str = ""
+    line: int = 0
+
+    @property
+    def submittable(self) -> bool:
+        return not self.derived and self.count_of is None
+
+    def parse(self, raw: Any) -> Any:
+        """Turn a submitted value into its typed value, exactly, or refuse."""
+        if raw is None:
+            raise ValueProblem("no value given", "未填写数值",
+                               "Give a value or delete the line (a missing fact is reported as missing).",
+                               "请填写数值, 或删除该行 (未提交的事实会列为待补充材料)。")
+        parser = getattr(self, f"_parse_{self.type}")
+        return parser(raw)
+
+    def _parse_number(self, raw: Any) -> float | int:
+        value = _to_number(raw, self.unit, percent=self.type == "percent")
+        self._check_range(value)
+        return value
+
+    _parse_percent = _parse_number
+
+    def _parse_integer(self, raw: Any) -> int:
+        value = _to_number(raw, self.unit)
+        if value != int(value):
+            raise ValueProblem(f"expected a whole number, got {raw!r}", f"应为整数, 实际为 {raw!r}",
+                               "Write a whole number.", "请填写整数。")
+        self._check_range(int(value))
+        return int(value)
+
+    def _parse_boolean(self, raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in TRUE_WORDS:
+            return True
+        if isinstance(raw, str) and raw.strip().lower() in FALSE_WORDS:
+            return False
+        raise ValueProblem(f"expected true or false, got {raw!r}", f"应为 true (是) 或 false (否), 实际为 {raw!r}",
+                           "Write true or false.", "请填写 true 或 false。")
+
+    def _parse_date(self, raw: Any) -> dt.date:
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return dt.date.fromisoformat(unicodedata.normalize("NFKC", raw).strip())
+            except ValueError:
+                pass
+        raise ValueProblem(f"expected a date like 2025-06-30, got {raw!r}", f"应为日期 (如 2025-06-30), 实际为 {raw!r}",
+                           "Write the date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式填写日期。")
+
+    def _parse_enum(self, raw: Any) -> str:
+        text = str(raw).strip() if not isinstance(raw, (list, dict)) else None
+        if text in self.values:
+            return text
+        allowed = "、".join(self.values)
+        raise ValueProblem(f"{raw!r} is not one of the allowed values ({allowed})",
+                           f"{raw!r} 不是允许的取值 ({allowed})",
+                           "Use one of the allowed values exactly as written.", "请从允许的取值中选择, 按原样填写。")
+
+    def _parse_set(self, raw: Any) -> frozenset[str]:
+        items = raw if isinstance(raw, list) else None
+        if items is None:
+            raise ValueProblem(f"expected a list, e.g. [{', '.join(self.values[:2])}]",
+                               f"应为列表, 如 [{'、'.join(self.values[:2])}]",
+                               "Write the items as a YAML list.", "请以 YAML 列表形式填写。")
+        bad = [i for i in items if not isinstance(i, str) or i.strip() not in self.values]
+        if bad:
+            allowed = "、".join(self.values)
+            raise ValueProblem(f"not allowed: {bad} (allowed: {allowed})", f"以下取值不允许: {bad} (允许: {allowed})",
+                               "Use the allowed values exactly as written.", "请按允许的取值原样填写。")
+        return frozenset(i.strip() for i in items)
+
+    def _parse_text(self, raw: Any) -> str:
+        if isinstance(raw, (list, dict)):
+            raise ValueProblem("expected text", "应为文字", "Write plain text.", "请填写文字。")
+        return str(raw).strip()
+
+    def _check_range(self, value: float) -> None:
+        if self.range is None:
+            return
+        low, high = self.range
+        if (low is not None and value < low) or (high is not None and value > high):
+            shown = f"{_fmt(low)}–{_fmt(high)}{self.unit}"
+            raise ValueProblem(f"{_fmt(value)} is outside the allowed range {shown}",
+                               f"{_fmt(value)} 超出允许范围 {shown}",
+                               "Check the value and its unit.", "请检查数值及其单位。")
+
+    def show(self, value: Any) -> str:
+        """A value as a reader sees it, with its unit."""
+        if value is None:
+            return "未提交"
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, frozenset):
+            return "、".join(v for v in self.values if v in value) or "(无)"
+        if isinstance(value, (int, float)):
+            return f"{_fmt(value)}{self.unit}"
+        return str(value)
+
+    def range_text(self) -> str:
+        if self.type in ("enum", "set"):
+            return "可选: " + "、".join(self.values)
+        if self.type == "boolean":
+            return "true (是) / false (否)"
+        if self.type == "date":
+            return "日期 YYYY-MM-DD"
+        if self.range:
+            low, high = self.range
+            return f"范围 {_fmt(low) if low is not None else '-∞'}–{_fmt(high) if high is not None else '∞'}"
+        return ""
+
+
+_FULLWIDTH_OK = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _to_number(raw: Any, unit: str, percent: bool = False) -> float | int:
+    if isinstance(raw, bool) or isinstance(raw, (list, dict)) or raw is None:
+        raise ValueProblem(f"expected a number, got {raw!r}", f"应为数字, 实际为 {raw!r}",
+                           "Write a plain number.", "请填写数字。")
+    if isinstance(raw, (int, float)):
+        value = raw
+    else:
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        stripped = text
+        if percent and stripped.endswith("%"):
+            stripped = stripped[:-1].strip()
+        elif unit and stripped.endswith(unit):
+            stripped = stripped[: -len(unit)].strip()
+        if _THOUSANDS.match(stripped):
+            stripped = stripped.replace(",", "")
+        if not _FULLWIDTH_OK.match(stripped):
+            raise ValueProblem(
+                f"{raw!r} is not a plain number" + (f" (unit {unit})" if unit else ""),
+                f"{raw!r} 不是单纯的数字" + (f" (单位 {unit})" if unit else ""),
+                "Write only the number, without words such as 以上/约; e.g. 65 or 65%.",
+                "请只填写数字, 不要带\"以上\"\"约\"等字样; 如 65 或 65%。")
+        value = float(stripped) if "." in stripped else int(stripped)
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise ValueProblem(f"{raw!r} is not a finite number", f"{raw!r} 不是有限数值", "Write a plain number.", "请填写数字。")
+    if abs(value) > MAX_MAGNITUDE:
+        raise ValueProblem(f"{raw!r} is implausibly large", f"{raw!r} 数值过大", "Check the value.", "请检查数值。")
+    if isinstance(value, float) and round(value, 6) != value:
+        raise ValueProblem(f"{raw!r} has more than 6 decimal places", f"{raw!r} 小数位超过 6 位",
+                           "Round it to at most 6 decimals.", "请四舍五入到最多 6 位小数。")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class CollectionDef:
+    name: str
+    label: str
+    description: str = ""
+    line: int = 0
+
+
+@dataclass
+class Vocabulary:
+    facts: dict[str, FactDef] = field(default_factory=dict)
+    collections: dict[str, CollectionDef] = field(default_factory=dict)
+    sha256: str = ""
+
+    def set_members(self) -> dict[str, list[str]]:
+        return {f.name: list(f.values) for f in self.facts.values() if f.type == "set"}
+
+    def fact(self, name: str) -> FactDef | None:
+        """A fact by name, including the per-member booleans of set facts (`fact.member`)."""
+        if name in self.facts:
+            return self.facts[name]
+        base, _, member = name.partition(".")
+        parent = self.facts.get(base)
+        if parent is not None and parent.type == "set" and member in parent.values:
+            return FactDef(name, f"{parent.label}: {member}", "boolean", parent.scope, source=parent.source)
+        return None
+
+
+FACT_KEYS = {"label", "type", "scope", "unit", "range", "values", "ordered", "derived", "count_of", "description"}
+
+
+def load_vocabulary(folder: Path) -> Vocabulary:
+    """Load and validate every `*.yaml` under `folder`; collect all problems."""
+    import hashlib
+
+    vocab = Vocabulary()
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise RulePackError(problem(folder, None, "no vocabulary files (*.yaml) found.", "未找到事实词汇表文件。"))
+    for path in files:
+        try:
+            data, _, raw = read_yaml(path)
+        except YamlSourceError as exc:
+            problems.append(exc.problem)
+            continue
+        digest.update(path.name.encode() + b"\0" + raw)
+        if not isinstance(data, LineMap):
+            problems.append(problem(path, 1, "a vocabulary file must be a mapping with 'facts:' and/or 'collections:'."))
+            continue
+        for key in data:
+            if key not in ("facts", "collections"):
+                problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: facts, collections)."))
+        for name, spec in (data.get("collections") or {}).items():
+            _add_collection(vocab, problems, path, data["collections"], name, spec)
+        for name, spec in (data.get("facts") or {}).items():
+            _add_fact(vocab, problems, path, data["facts"], name, spec)
+    for f in vocab.facts.values():
+        if f.scope != COUNTY and f.scope not in vocab.collections:
+            problems.append(problem(f.source, f.line, f"fact '{f.name}': unknown scope '{f.scope}' "
+                                    f"(allowed: county, {', '.join(vocab.collections)})."))
+        if f.count_of and f.count_of not in vocab.collections:
+            problems.append(problem(f.source, f.line, f"fact '{f.name}': count_of names unknown collection '{f.count_of}'."))
+    if problems:
+        raise RulePackError(problems)
+    vocab.sha256 = digest.hexdigest()
+    return vocab
+
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _add_collection(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: str, spec: Any) -> None:
+    line = parent.line_of(name)
+    if not isinstance(spec, dict) or not spec.get("label"):
+        problems.append(problem(path, line, f"collection '{name}' needs a mapping with at least 'label'."))
+        return
+    if name in vocab.collections or name in vocab.facts:
+        problems.append(problem(path, line, f"'{name}' is defined twice in the vocabulary."))
+        return
+    vocab.collections[name] = CollectionDef(name, spec["label"], spec.get("description", ""), line)
+
+
+def _add_fact(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: Any, spec: Any) -> None:
+    line = parent.line_of(name)
+    if not isinstance(name, str) or not _NAME.match(name):
+        problems.append(problem(path, line, f"fact name '{name}' must be lower_snake_case ASCII."))
+        return
+    if name in vocab.facts or name in vocab.collections:
+        first = vocab.facts.get(name)
+        where = f" (first defined in {first.source}:{first.line})" if first else ""
+        problems.append(problem(path, line, f"fact '{name}' is defined twice{where}; the same fact has one definition."))
+        return
+    if not isinstance(spec, LineMap):
+        problems.append(problem(path, line, f"fact '{name}' needs a mapping (label, type, …)."))
+        return
+    for key in spec:
+        if key not in FACT_KEYS:
+            problems.append(problem(path, spec.line_of(key), f"fact '{name}': unknown key '{key}' (allowed: {', '.join(sorted(FACT_KEYS))})."))
+    ftype = spec.get("type")
+    if ftype not in TYPES:
+        problems.append(problem(path, spec.line_of("type"), f"fact '{name}': unknown type '{ftype}' (allowed: {', '.join(TYPES)})."))
+        return
+    if not spec.get("label"):
+        problems.append(problem(path, line, f"fact '{name}' needs a Chinese 'label'."))
+    rng = spec.get("range")
+    if ftype == "percent" and rng is None:
+        rng = [0, 100]
+    if rng is not None:
+        if not (isinstance(rng, list) and len(rng) == 2 and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in rng)):
+            problems.append(problem(path, spec.line_of("range"), f"fact '{name}': range must be [low, high] (numbers or null)."))
+            rng = None
+        else:
+            rng = tuple(rng)
+    values = spec.get("values") or []
+    if ftype in ("enum", "set") and (not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values)):
+        problems.append(problem(path, spec.line_of("values"), f"fact '{name}': type {ftype} needs 'values', a list of strings."))
+        values = []
+    derived = bool(spec.get("derived", False))
+    if derived and ftype != "boolean":
+        problems.append(problem(path, line, f"fact '{name}': derived facts are boolean conclusions (type: boolean)."))
+    unit = spec.get("unit", "%" if ftype == "percent" else "")
+    vocab.facts[name] = FactDef(
+        name=name, label=spec.get("label", name), type=ftype, scope=spec.get("scope", COUNTY),
+        unit=str(unit or ""), range=rng, values=tuple(values), ordered=bool(spec.get("ordered", False)),
+        derived=derived, count_of=spec.get("count_of"), description=spec.get("description", ""),
+        source=str(path), line=line)

@@ -1,0 +1,230 @@
+"""Safe YAML that remembers where every value came from.
+
+PyYAML silently keeps the last of two duplicate keys and will happily expand
+an alias bomb; neither is acceptable for fact sheets typed by hand or rule
+packs written by policy staff. This loader builds only plain data (no object
+construction), refuses duplicate keys naming both lines, bounds file size and
+alias use, and returns mappings and lists that know the line of each item.
+"""
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Location, Problem, problem
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ALIASES = 20  # neither fact sheets nor packs need more; bounds alias bombs
+
+try:  # libyaml's parser keeps marks and is several times faster
+    _BaseLoader = yaml.CSafeLoader  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _BaseLoader = yaml.SafeLoader
+
+
+class LineMap(dict):
+    """A mapping that knows the line (1-based) of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict
+    key_columns: dict
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+    def column_of(self, key: Any) -> int | None:
+        return self.key_columns.get(key)
+
+
+class LineList(list):
+    """A list that knows its own line and the line of each item."""
+
+    line: int = 0
+    item_lines: list
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: Any, first: int, second: int, column: int):
+        self.key, self.first, self.second, self.column = key, first, second, column
+
+
+class _TooManyAliases(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        # Count aliases while composing, before anything is expanded.
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _TooManyAliases(self.peek_event().start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
+    loader.flatten_mapping(node)
+    result = LineMap()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    result.key_columns = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):
+            key = str(key)
+        line = key_node.start_mark.line + 1
+        if key in result.key_lines:
+            raise _Duplicate(key, result.key_lines[key], line, key_node.start_mark.column + 1)
+        result.key_lines[key] = line
+        result.key_columns[key] = key_node.start_mark.column + 1
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def decode(data: bytes, path: str) -> tuple[str, str | None]:
+    """Return the text and a note when the file was not plain UTF-8.
+
+    County offices often save from Windows in GBK. A file that is valid UTF-8
+    is read as UTF-8 (with or without BOM); otherwise, if it decodes as
+    GB18030 (a superset of GBK), it is read and the report says so.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _encoding_error(path, "UTF-16")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        line = data[: utf8_error.start].count(b"\n") + 1
+        raise _encoding_error(path, "unknown", line) from None
+    return text, "该文件为 GBK/GB18030 编码, 已按 GB18030 读取 (file was GBK/GB18030-encoded and was read as GB18030)"
+
+
+def _encoding_error(path: str, found: str, line: int | None = None) -> "YamlSourceError":
+    return YamlSourceError(problem(
+        path, line,
+        f"the file is not UTF-8 or GBK text (found: {found}).",
+        f"文件不是 UTF-8 或 GBK 编码的文本 (检测到: {found})。",
+        fix_en="Save it as UTF-8 (e.g. in Notepad: Save As → Encoding: UTF-8).",
+        fix_zh="请另存为 UTF-8 编码 (如记事本: 另存为 → 编码选 UTF-8)。"))
+
+
+class YamlSourceError(Exception):
+    """Raised by this module; callers wrap it into their own error class."""
+
+    def __init__(self, prob: Problem):
+        self.problem = prob
+        super().__init__(prob.render())
+
+
+def load_text(text: str, path: str) -> Any:
+    """Parse YAML text into LineMap/LineList/scalars, or raise YamlSourceError."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    except _Duplicate as dup:
+        raise YamlSourceError(problem(
+            path, dup.second,
+            f"key '{dup.key}' appears twice (lines {dup.first} and {dup.second}); only one may stay.",
+            f"键 '{dup.key}' 重复出现 (第 {dup.first} 行和第 {dup.second} 行), 只能保留一个。",
+            column=dup.column,
+            fix_en="Delete or merge one of them.", fix_zh="请删除或合并其中一个。")) from None
+    except _TooManyAliases as many:
+        raise YamlSourceError(problem(
+            path, many.line,
+            f"more than {MAX_ALIASES} YAML aliases (*name); refusing to expand them.",
+            f"YAML 别名 (*name) 超过 {MAX_ALIASES} 个, 拒绝展开。",
+            fix_en="Write the values out instead of using aliases.", fix_zh="请直接写出数值, 不要使用别名。")) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        if "constructor for the tag" in what:
+            raise YamlSourceError(problem(
+                path, line, f"YAML tags are not allowed here ({what.split('tag')[-1].strip()}).",
+                "此处不允许使用 YAML 标签 (!!…)。", column=col,
+                fix_en="Write a plain value.", fix_zh="请写普通的值。")) from None
+        raise YamlSourceError(problem(
+            path, line, f"YAML syntax error: {what}.", f"YAML 语法错误: {what}。", column=col,
+            fix_en="Check indentation (spaces, not tabs), colons and quotes on this line.",
+            fix_zh="请检查本行的缩进 (用空格, 不要用制表符)、冒号和引号。")) from None
+    except yaml.YAMLError as exc:
+        raise YamlSourceError(problem(path, None, f"YAML error: {exc}.", f"YAML 错误: {exc}。")) from None
+    except RecursionError:
+        raise YamlSourceError(problem(path, None, "the YAML is nested too deeply.", "YAML 嵌套层级过深。")) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: Path) -> tuple[Any, str | None, bytes]:
+    """Read, size-check, decode and parse one YAML file.
+
+    Returns (data, encoding note or None, the raw bytes for hashing).
+    """
+    spath = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise YamlSourceError(problem(path, None, "file not found.", "找不到文件。",
+                                      fix_en="Check the path.", fix_zh="请检查文件路径。")) from None
+    except OSError as exc:
+        raise YamlSourceError(problem(path, None, f"cannot read the file: {exc.strerror}.",
+                                      f"无法读取文件: {exc.strerror}。")) from None
+    if path.is_dir():
+        raise YamlSourceError(problem(path, None, "this is a directory, not a YAML file.",
+                                      "这是一个目录, 不是 YAML 文件。"))
+    if size > MAX_BYTES:
+        raise YamlSourceError(problem(
+            path, None, f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}.",
+            f"文件大小为 {size:,} 字节, 超过上限 {MAX_BYTES:,} 字节。",
+            fix_en="A fact sheet is a few kilobytes; check that this is the right file.",
+            fix_zh="事实表一般只有几 KB, 请确认文件是否正确。"))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise YamlSourceError(problem(path, None, f"cannot read the file: {exc.strerror}.",
+                                      f"无法读取文件: {exc.strerror}。")) from None
+    text, note = decode(data, spath)
+    if "\x00" in text:
+        raise YamlSourceError(problem(path, None, "the file contains NUL bytes; it is not a text file.",
+                                      "文件包含 NUL 字节, 不是文本文件。"))
+    return load_text(text, spath), note, data
+
+
+def where(path: str, container: Any, key: Any = None) -> Location:
+    """The location of `key` inside a LineMap/LineList (or of the container)."""
+    line = None
+    column = None
+    if isinstance(container, LineMap):
+        line = container.line_of(key) if key is not None else container.line
+        column = container.column_of(key) if key is not None else None
+    elif isinstance(container, LineList):
+        line = container.line_of(key) if isinstance(key, int) else container.line
+    return Location(path, line, column)
