@@ -36,9 +36,10 @@ class Why:
     basis: list["Why"] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"fact": self.fact, "label": self.label, "subject": self.subject, "value": self.value}
+        out: dict[str, Any] = {"fact": self.fact, "label": self.label, "subject": self.subject, "value": self.value,
+                               "derived": self.derived}
         if self.derived:
-            out.update(derived=True, rule=self.rule, basis=[b.as_dict() for b in self.basis])
+            out.update(rule=self.rule, basis=[b.as_dict() for b in self.basis])
         return out
 
 

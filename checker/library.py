@@ -36,6 +36,7 @@ class Library:
     vocabulary: Vocabulary
     policies: dict[str, Policy]
     packs: dict[str, dict[str, RulePack]] = field(default_factory=dict)  # id -> version -> pack
+    available: list[str] = field(default_factory=list)  # every pack folder, loaded or not
 
     def all_packs(self) -> list[RulePack]:
         return [p for versions in sorted(self.packs.items()) for _, p in sorted(versions[1].items(), key=lambda kv: kv[1].version_key)]
@@ -49,9 +50,9 @@ class Library:
         versions = self.packs.get(pack_id)
         if not versions:
             from difflib import get_close_matches
-            close = get_close_matches(pack_id, list(self.packs), n=1)
+            close = get_close_matches(pack_id, self.available, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise UsageError(problem(None, None, f"unknown pack '{pack_id}'{hint} (known: {', '.join(sorted(self.packs))}).",
+            raise UsageError(problem(None, None, f"unknown pack '{pack_id}'{hint} (known: {', '.join(self.available)}).",
                                      f"未知的规则包 '{pack_id}'。",
                                      fix_en="Run `policycheck packs` to list them.", fix_zh="运行 policycheck packs 查看全部规则包。"))
         if version:
@@ -122,6 +123,7 @@ def load_library(rules_dir: Path | None = None, policies_dir: Path | None = None
             continue
         policies[policy.id] = policy
     library = Library(rules_dir, vocab, policies)
+    library.available = sorted(p.name for p in rules_dir.iterdir() if p.is_dir() and p.name != "vocabulary")
     for folder in sorted(p for p in rules_dir.iterdir() if p.is_dir() and p.name != "vocabulary"):
         if only is not None and folder.name not in only:
             continue

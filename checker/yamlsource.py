@@ -60,17 +60,23 @@ class _TooManyAliases(Exception):
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    def __init__(self, stream: str):
-        super().__init__(stream)
-        self._aliases = 0
+    pass
 
-    def compose_node(self, parent, index):  # type: ignore[override]
-        # Count aliases while composing, before anything is expanded.
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                raise _TooManyAliases(self.peek_event().start_mark.line + 1)
-        return super().compose_node(parent, index)
+
+def _count_aliases(text: str) -> None:
+    """Refuse alias bombs before anything is built.
+
+    libyaml composes nodes in C, so aliases are counted on the event stream;
+    the scan only runs when the text has both an anchor and an alias.
+    """
+    if "&" not in text or "*" not in text:
+        return
+    count = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            count += 1
+            if count > MAX_ALIASES:
+                raise _TooManyAliases(event.start_mark.line + 1)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
@@ -147,6 +153,7 @@ def load_text(text: str, path: str) -> Any:
     """Parse YAML text into LineMap/LineList/scalars, or raise YamlSourceError."""
     loader = _Loader(text)
     try:
+        _count_aliases(text)
         return loader.get_single_data()
     except _Duplicate as dup:
         raise YamlSourceError(problem(

@@ -1,0 +1,108 @@
+"""The CLI contract: commands, exit statuses, the JSON fields other tools depend on."""
+from __future__ import annotations
+
+import json
+
+from conftest import DEMO_RULES, demo_sheet
+
+FINDING_FIELDS = {"rule", "pack", "version", "status", "section", "quote", "requirement", "target", "actual",
+                  "deadline", "lead", "co_responsible", "why"}
+RULE_FIELDS = {"pack", "version", "id", "kind", "section", "quote", "requirement", "deadline", "lead", "co_responsible"}
+
+
+def test_run_json_has_the_contract_fields_and_exit_1_on_gaps(cli, write):
+    sheet = write("c.yaml", demo_sheet("grassroots_share: 50"))
+    result = cli("run", sheet, "--rules", DEMO_RULES, "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert {"tool_version", "as_of", "county", "packs", "input_sha256", "summary", "findings"} <= set(data)
+    assert data["county"] == {**data["county"], "name": "示范区", "code": "110101"}
+    assert {"id", "version", "sha256"} <= set(data["packs"][0]) and len(data["packs"][0]["sha256"]) == 64
+    assert data["summary"]["fail"] == 1
+    for finding in data["findings"]:
+        assert FINDING_FIELDS <= set(finding)
+    gap = next(f for f in data["findings"] if f["status"] == "fail")
+    assert (gap["lead"], gap["co_responsible"]) == ("市卫生健康委", ["市医保局", "区政府"])
+    assert gap["target"].endswith("65%") and gap["actual"] == "50%"
+
+
+def test_run_exit_0_without_gaps(cli, write):
+    sheet = write("c.yaml", demo_sheet("grassroots_share: 80"))
+    result = cli("run", sheet, "--rules", DEMO_RULES, "--format", "text")
+    assert result.exit_code == 0, result.output
+    assert "达标 1" in result.stderr
+
+
+def test_run_picks_packs_by_jurisdiction_and_as_of_defaults_to_report_date(cli, write):
+    sheet = write("c.yaml", demo_sheet("grassroots_share: 50", report_date="2025-03-01"))
+    data = json.loads(cli("run", sheet, "--rules", DEMO_RULES, "--format", "json").stdout)
+    assert data["as_of"] == "2025-03-01" and [p["id"] for p in data["packs"]] == ["demo"]
+    assert next(f for f in data["findings"] if f["rule"] == "DM-001")["status"] == "not_due"
+    data = json.loads(cli("run", sheet, "--rules", DEMO_RULES, "--format", "json", "--as-of", "2026-01-01").stdout)
+    assert next(f for f in data["findings"] if f["rule"] == "DM-001")["status"] == "fail"
+
+
+def test_county_outside_every_jurisdiction_needs_p(cli, write):
+    sheet = write("c.yaml", demo_sheet("grassroots_share: 50", name="别处", code="120101"))
+    result = cli("run", sheet, "--rules", DEMO_RULES, "--format", "json")
+    assert result.exit_code == 2 and "-p" in result.stderr
+    assert cli("run", sheet, "--rules", DEMO_RULES, "-p", "demo", "--format", "json").exit_code == 1
+
+
+def test_run_writes_html_by_default(cli, write, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sheet = write("c.yaml", demo_sheet("grassroots_share: 50"))
+    result = cli("run", sheet, "--rules", DEMO_RULES)
+    assert result.exit_code == 1
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "市卫生健康委" in html and "report.html" in result.stderr
+
+
+def test_rules_json_lists_every_rule_with_contract_fields(cli):
+    result = cli("rules", "--rules", DEMO_RULES, "--format", "json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == ["DM-001", "DM-D01", "DM-002", "DM-003", "DM-004", "DM-005", "DM-006"]
+    for row in rows:
+        assert RULE_FIELDS <= set(row)
+    assert rows[1]["kind"] == "derive" and rows[0]["deadline"] == "2025-12-31"
+
+
+def test_unknown_pack_is_exit_2_with_a_suggestion(cli, write):
+    sheet = write("c.yaml", demo_sheet("grassroots_share: 50"))
+    result = cli("run", sheet, "--rules", DEMO_RULES, "-p", "dmeo")
+    assert result.exit_code == 2 and "did you mean 'demo'" in result.stderr
+    result = cli("run", sheet, "--rules", DEMO_RULES, "-p", "demo@9.9.9")
+    assert result.exit_code == 2 and "no version 9.9.9" in result.stderr
+
+
+def test_template_lists_every_fact_the_pack_reads_with_labels(cli):
+    result = cli("template", "--rules", DEMO_RULES, "-p", "demo")
+    assert result.exit_code == 0
+    text = result.stdout
+    for name in ("grassroots_share", "hospital_grade", "plan_year", "unified", "lump_sum_payment"):
+        assert f"{name}:" in text
+    assert "基层诊疗量占比" in text and "可选: 一级、二级乙等、二级甲等、三级" in text
+    assert "fully_unified" not in text and "consortium_count" not in text  # concluded or counted, not submitted
+
+
+def test_lint_passes_on_demo_and_fails_with_file_line_on_a_broken_pack(cli, tmp_path):
+    import shutil
+
+    assert cli("lint", "--rules", DEMO_RULES).exit_code == 0
+    lib = tmp_path / "lib"
+    shutil.copytree(DEMO_RULES.parent, lib)
+    pack = lib / "rules" / "demo" / "1.0.0.yaml"
+    text = pack.read_text(encoding="utf-8").replace("ge: 65}", "gte: 65}").replace("基层诊疗量占比达到65%以上", "基层诊疗量占比达到60%以上")
+    pack.write_text(text, encoding="utf-8")
+    result = cli("lint", "--rules", lib / "rules")
+    assert result.exit_code == 2
+    assert f"{pack}:12: error: rule DM-001: require: a test needs exactly one operator (found: gte" in result.stderr
+    assert f"{pack}:10: error: rule DM-001: quote is not verbatim" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_and_version(cli):
+    result = cli("--help")
+    assert result.exit_code == 0 and "run" in result.stdout and "Exit status" in result.stdout
+    assert cli("--version").exit_code == 0
