@@ -1,0 +1,61 @@
+"""Pack fidelity: every shipped pack loads and lints clean, every quote is verbatim in its
+clean text, and the policy test cases written next to each pack hold."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.cases import run_cases
+from checker.library import load_library
+from checker.lint import lint_library
+
+LIBRARY = load_library()
+PACKS = LIBRARY.all_packs()
+RULES = [(p, r) for p in PACKS for r in p.rules]
+
+
+def test_shipped_library_lints_clean():
+    assert [p.render() for p in lint_library(LIBRARY)] == []
+
+
+@pytest.mark.parametrize("pack, rule", RULES, ids=[f"{p.ref}:{r.id}" for p, r in RULES])
+def test_quote_is_verbatim_in_the_clean_text(pack, rule):
+    text = Path(pack.policy.text_path).read_text(encoding="utf-8")
+    assert any(rule.quote in line for line in text.splitlines()), f"{rule.id}: {rule.quote}"
+
+
+def test_clean_texts_carry_no_scrape_junk():
+    for policy in LIBRARY.policies.values():
+        text = policy.text_path.read_text(encoding="utf-8")
+        assert "\ufffd" not in text and "?" not in text and "(wǎng)" not in text
+        assert all(line == line.strip() and line for line in text.splitlines()), policy.id
+
+
+def test_every_check_rule_names_a_lead_unit():
+    for pack, rule in RULES:
+        if rule.kind == "check":
+            assert rule.lead, f"{pack.ref}:{rule.id}"
+
+
+CASE_REPORTS = run_cases(LIBRARY)
+CASES = [(r.pack_ref, c) for r in CASE_REPORTS for c in r.cases]
+
+
+@pytest.mark.parametrize("ref, case", CASES, ids=[f"{ref}:{c.name}" for ref, c in CASES])
+def test_policy_case(ref, case):
+    assert case.ok, "\n".join(case.errors)
+
+
+@pytest.mark.parametrize("report", CASE_REPORTS, ids=[r.pack_ref for r in CASE_REPORTS])
+def test_cases_drive_every_check_rule_to_pass_and_fail(report):
+    checks = {r.id for p in PACKS if p.ref in report.pack_ref for r in p.rules if r.kind == "check"}
+    not_failed = sorted(r for r in checks if "fail" not in report.driven.get(r, ()) and "not_due" not in report.driven.get(r, ()))
+    not_passed = sorted(r for r in checks if "pass" not in report.driven.get(r, ()))
+    not_missing = sorted(r for r in checks if "missing" not in report.driven.get(r, ()))
+    assert (not_failed, not_passed, not_missing) == ([], [], [])
+
+
+def test_every_pack_has_cases():
+    with_cases = {r.pack_ref.split("@")[0] for r in CASE_REPORTS}
+    assert with_cases == set(LIBRARY.packs)

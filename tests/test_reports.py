@@ -1,0 +1,70 @@
+"""Reports: the same inputs give the same bytes, provenance is recorded, HTML is escaped."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from conftest import DEMO_RULES, demo_sheet
+
+FACTS = """
+grassroots_share: 50
+hospital_grade: 二级乙等
+plan_year: 2025
+consortia:
+  - {name: 甲医共体, unified: [人员, 财务, 业务], lump_sum_payment: false, has_charter: true}
+  - {name: 乙医共体, lead_is_tcm: true, tcm_department: false}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "md", "text"])
+def test_same_inputs_give_the_same_bytes(cli, write, tmp_path, fmt):
+    sheet = write("c.yaml", demo_sheet(FACTS))
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / f"{name}.{fmt}"
+        assert cli("run", sheet, "--rules", DEMO_RULES, "--format", fmt, "-o", out).exit_code == 1
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and len(outs[0]) > 500
+
+
+def test_provenance_is_recorded(cli, write):
+    sheet = write("c.yaml", demo_sheet(FACTS))
+    data = json.loads(cli("run", sheet, "--rules", DEMO_RULES, "--format", "json").stdout)
+    assert data["input_sha256"] == hashlib.sha256(sheet.read_bytes()).hexdigest()
+    pack_file = DEMO_RULES / "demo" / "1.0.0.yaml"
+    assert data["packs"][0]["sha256"] == hashlib.sha256(pack_file.read_bytes()).hexdigest()
+    assert data["tool_version"] and data["as_of"] == "2025-12-31" and len(data["vocabulary_sha256"]) == 64
+    html = cli("run", sheet, "--rules", DEMO_RULES, "--format", "html", "-o", sheet.with_suffix(".html"))
+    text = sheet.with_suffix(".html").read_text(encoding="utf-8")
+    assert data["input_sha256"] in text and data["packs"][0]["sha256"] in text and "demo@1.0.0" in text
+    assert html.exit_code == 1
+
+
+def test_html_groups_gaps_by_lead_unit_with_the_why_chain(cli, write, tmp_path):
+    sheet = write("c.yaml", demo_sheet(FACTS))
+    out = tmp_path / "r.html"
+    cli("run", sheet, "--rules", DEMO_RULES, "-o", out)
+    html = out.read_text(encoding="utf-8")
+    assert "<h2>市医保局</h2>" in html and "<h2>市卫生健康委</h2>" in html
+    assert "因 已实现统一管理 (甲医共体): 是" in html  # the derived fact that made DM-002 apply
+    assert "待补充材料" in html and "配合: 市卫生健康委、区政府" in html
+    assert "http://" not in html and "https://" not in html  # works offline: nothing fetched
+
+
+def test_names_are_escaped_in_html(cli, write, tmp_path):
+    facts = "consortia:\n  - {name: '<script>alert(1)</script>', lead_is_tcm: true, tcm_department: false}"
+    sheet = write("c.yaml", demo_sheet(facts, name="<b>区</b>"))
+    out = tmp_path / "r.html"
+    cli("run", sheet, "--rules", DEMO_RULES, "-o", out)
+    html = out.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>区</b>" not in html
+
+
+def test_markdown_and_text_carry_the_gaps_and_units(cli, write):
+    sheet = write("c.yaml", demo_sheet(FACTS))
+    for fmt in ("md", "text"):
+        out = cli("run", sheet, "--rules", DEMO_RULES, "--format", fmt).stdout
+        assert "DM-001" in out and "市卫生健康委" in out and "50%" in out and "65%" in out
