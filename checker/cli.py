@@ -92,15 +92,18 @@ def _select_packs(library, specs: tuple[str, ...], sheet, as_of: dt.date):
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "md", "text"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Where to write the report. Default: report.html for HTML, standard output otherwise.")
+@click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False), default=None,
+              help="YAML file of approved rectification commitments (整改承诺) to apply.")
 @_rules_option
 @_reports_errors
 def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
-        rules_dir: str | None) -> None:
+        waivers_file: str | None, rules_dir: str | None) -> None:
     """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
     from .evaluate import evaluate
     from .facts import load_fact_sheet
     from .output import check_target, write_atomic
     from .report import render, run_data
+    from .waivers import load_waivers_file
 
     target = Path(output) if output else (Path("report.html") if fmt == "html" else None)
     if target is not None:
@@ -114,7 +117,8 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
                                  fix_en="Add report_date: YYYY-MM-DD under county:, or pass --as-of.",
                                  fix_zh="请在 county: 下填写 report_date, 或使用 --as-of。"))
     chosen = _select_packs(library, packs, sheet, when)
-    evaluation = evaluate(sheet, chosen, library.vocabulary, when)
+    extra = load_waivers_file(Path(waivers_file)) if waivers_file else []
+    evaluation = evaluate(sheet, chosen, library.vocabulary, when, extra)
     data = run_data(evaluation, library.vocabulary)
     text = render(fmt, data)
     if target is None:
@@ -132,6 +136,8 @@ def _terminal_summary(data: dict, target: Path | None) -> None:
     counts = " · ".join(f"{STATUS_ZH[k]} {s[k]}" for k in STATUSES)
     packs = ", ".join(f"{p['id']}@{p['version']}" for p in data["packs"])
     click.echo(f"{data['county']['name']} ({data['as_of']}; {packs}): {counts}", err=True)
+    for note in data.get("waiver_notes", []):
+        click.echo(f"注意 note: {note}", err=True)
     if target is not None:
         click.echo(f"报告已写入 report written to: {target}", err=True)
 

@@ -9,6 +9,7 @@ from .facts import FactSheet
 from .findings import Finding, classify
 from .rulepack import RulePack
 from .vocabulary import Vocabulary
+from .waivers import Waiver, apply_waivers, parse_waivers
 
 
 @dataclass
@@ -19,9 +20,12 @@ class Evaluation:
     findings: list[Finding]
     derived: dict[str, list[tuple[str, str, bool, str]]]  # pack id -> (subject, fact, value, rule)
     firings: int
+    waiver_notes: list[str]
 
 
-def evaluate(sheet: FactSheet, packs: list[RulePack], vocab: Vocabulary, as_of: dt.date) -> Evaluation:
+def evaluate(sheet: FactSheet, packs: list[RulePack], vocab: Vocabulary, as_of: dt.date,
+             waivers: list[Waiver] | None = None) -> Evaluation:
+    """Evaluate one county against its packs; waivers from the sheet and from `waivers` apply."""
     findings: list[Finding] = []
     derived: dict[str, list[tuple[str, str, bool, str]]] = {}
     firings = 0
@@ -32,4 +36,6 @@ def evaluate(sheet: FactSheet, packs: list[RulePack], vocab: Vocabulary, as_of: 
         findings.extend(classify(index, compiled, outcome, sheet, vocab, as_of))
         derived[pack.id] = sorted((s, f, v, firing.rule) for (s, f), (v, firing) in outcome.derived.items())
     findings.sort(key=lambda f: f.order)
-    return Evaluation(sheet, packs, as_of, findings, derived, firings)
+    all_waivers = parse_waivers(sheet.waivers, sheet.path) + list(waivers or [])
+    notes = apply_waivers(findings, all_waivers, as_of)
+    return Evaluation(sheet, packs, as_of, findings, derived, firings, notes)

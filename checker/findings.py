@@ -81,7 +81,7 @@ class Finding:
             "days": self.days, "progress": self.progress,
             "lead": self.lead, "lead_inferred": self.lead_inferred, "co_responsible": list(self.co_responsible),
             "missing": self.missing, "why": [w.as_dict() for w in self.why], "note": self.note,
-            **({"waiver": self.waiver} if self.waiver else {}),
+            "waiver": self.waiver,
         }
 
 

@@ -37,6 +37,8 @@ def run_data(ev: Evaluation, vocab: Vocabulary) -> dict[str, Any]:
         "packs": [{"id": p.id, "version": p.version, "sha256": p.sha256, "title": p.policy.title,
                    "issuer": p.policy.issuer, "number": p.policy.number} for p in ev.packs],
         "summary": summarise(ev.findings),
+        "gaps_without_waivers": sum(1 for f in ev.findings if f.status in ("fail", "waived")),
+        "waiver_notes": ev.waiver_notes,
         "derived": {pack: [{"subject": names.get(s, s), "fact": f, "label": vocab.facts[f].label, "value": v, "rule": r}
                            for s, f, v, r in items] for pack, items in ev.derived.items()},
         "findings": [f.as_dict() for f in ev.findings],
