@@ -241,6 +241,73 @@ def template(packs: tuple[str, ...], county_name: str | None, output: str | None
         click.echo(text, nl=False)
 
 
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), required=True,
+              help="Folder for each county's report and the summary (created if missing).")
+@_pack_option
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge deadlines on this date. Default: each sheet's report_date.")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "none"]), default="html", show_default=True,
+              help="Format of each county's report (none: only the summary).")
+@click.option("-j", "--jobs", type=int, default=0, help="Worker processes. Default: one per core.")
+@_rules_option
+@_reports_errors
+def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, fmt: str, jobs: int,
+          rules_dir: str | None) -> None:
+    """Evaluate every fact sheet in FOLDER; write each report and a summary page.
+
+    An unreadable fact sheet is listed with its reason and never stops the batch.
+    Exit 1 if any county has gaps, else 0.
+    """
+    import os
+
+    from .batch import BatchOptions, fact_sheets, run_batch, summarise_batch
+    from .output import write_atomic
+
+    when = _parse_date(as_of, "--as-of")
+    _library(rules_dir, packs)  # refuse a broken library before starting workers
+    out = Path(outdir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(problem(outdir, None, f"cannot create the output folder: {exc.strerror}.",
+                                 f"无法创建输出目录: {exc.strerror}。")) from None
+    paths = fact_sheets(Path(folder))
+    if not paths:
+        raise UsageError(problem(folder, None, "no fact sheets (*.yaml) in this folder.", "该目录下没有事实表 (*.yaml)。"))
+    options = BatchOptions(rules_dir, packs, when, fmt, str(out))
+    workers = jobs or os.cpu_count() or 1
+    rows = []
+    show = sys.stderr.isatty()
+    with click.progressbar(run_batch(paths, options, workers), length=len(paths), label="评估 evaluating",
+                           file=sys.stderr if show else open(os.devnull, "w")) as bar:
+        for row in bar:
+            rows.append(row)
+    summary = summarise_batch(rows)
+    write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(out / "summary.html", _render_summary(summary))
+    gaps = sum(1 for r in rows if "error" not in r and r["summary"]["fail"])
+    click.echo(f"{summary['counties']} counties evaluated, {gaps} with gaps, {len(summary['unreadable'])} unreadable; "
+               f"summary: {out / 'summary.html'}", err=True)
+    for bad in summary["unreadable"]:
+        click.echo(f"  无法读取 unreadable: {bad['file']}", err=True)
+    sys.exit(EXIT_GAPS if gaps else EXIT_OK)
+
+
+def _render_summary(summary: dict) -> str:
+    from .findings import STATUS_ZH
+    from .report import _env
+
+    def colour(rate: int | None) -> str:
+        if rate is None:
+            return "#f3f4f6"
+        # red (0%) → amber → green (100%)
+        hue = round(rate * 1.2)
+        return f"hsl({hue}, 70%, 85%)"
+
+    return _env().get_template("summary.html.j2").render(**summary, status_zh=STATUS_ZH, colour=colour)
+
+
 @main.command("test")
 @click.argument("pack_ids", nargs=-1, metavar="[PACK]...")
 @_rules_option
