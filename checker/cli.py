@@ -206,6 +206,10 @@ def lint(packs: tuple[str, ...], rules_dir: str | None) -> None:
     for spec in packs:
         library.resolve(spec, None)
     problems = lint_library(library, whole=not packs)
+    if not packs:
+        from .releases import check_lock
+
+        problems += check_lock(library)
     if problems:
         raise PolicycheckError(problems)
     count = sum(len(p.rules) for p in library.all_packs())
@@ -306,6 +310,52 @@ def _render_summary(summary: dict) -> str:
         return f"hsl({hue}, 70%, 85%)"
 
     return _env().get_template("summary.html.j2").render(**summary, status_zh=STATUS_ZH, colour=colour)
+
+
+@main.command()
+@_rules_option
+@_reports_errors
+def lock(rules_dir: str | None) -> None:
+    """Record the hash of every released pack version not yet in rules/releases.lock."""
+    from .releases import add_to_lock, check_lock
+
+    library = _library(rules_dir)
+    added = add_to_lock(library)
+    problems = check_lock(_library(rules_dir))
+    if problems:
+        raise PolicycheckError(problems)
+    click.echo("locked: " + ", ".join(added) if added else "nothing to lock: every released version is locked.")
+
+
+@main.command()
+@click.argument("old", metavar="PACK@A")
+@click.argument("new", metavar="PACK@B")
+@click.option("--facts", "facts_path", type=click.Path(dir_okay=False), default=None,
+              help="Also show which verdicts of this fact sheet flip between the versions.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="As-of date for --facts (default: its report_date).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_rules_option
+@_reports_errors
+def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str, rules_dir: str | None) -> None:
+    """Rules added, removed and changed between two versions of a pack."""
+    from .diff import diff_packs, flipped, render_text
+
+    for spec in (old, new):
+        if "@" not in spec:
+            raise UsageError(problem(None, None, f"'{spec}': name a version, e.g. {spec}@1.0.0.", f"'{spec}': 请写明版本号。"))
+    library = _library(rules_dir, (old, new))
+    a, b = library.resolve(old, None), library.resolve(new, None)
+    result = diff_packs(a, b)
+    if facts_path:
+        from .evaluate import evaluate
+        from .facts import load_fact_sheet
+
+        sheet = load_fact_sheet(Path(facts_path), library.vocabulary)
+        when = _parse_date(as_of, "--as-of") or sheet.county.report_date or dt.date.today()
+        result["facts"] = facts_path
+        result["flipped"] = flipped(evaluate(sheet, [a], library.vocabulary, when).findings,
+                                    evaluate(sheet, [b], library.vocabulary, when).findings)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else render_text(result), nl=fmt == "json")
 
 
 @main.command("test")

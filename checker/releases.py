@@ -1,0 +1,75 @@
+"""Released pack versions are immutable: `rules/releases.lock` records each one's hash.
+
+A change to a released file is refused (lint and tests fail); a correction is a
+new version beside the old one, which stays runnable.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import Problem, RulePackError, problem
+from .library import Library
+from .yamlsource import LineMap, YamlSourceError, read_yaml
+
+LOCK_NAME = "releases.lock"
+HEADER = ("# Released rule-pack versions and the sha256 of their files. Never edit an entry:\n"
+          "# a change to a released pack is a new version. Add entries with `policycheck lock`.\n")
+
+
+def lock_path(library: Library) -> Path:
+    return library.rules_dir / LOCK_NAME
+
+
+def read_lock(library: Library) -> tuple[dict[str, str], LineMap | None]:
+    path = lock_path(library)
+    if not path.exists():
+        return {}, None
+    try:
+        data, _, _ = read_yaml(path)
+    except YamlSourceError as exc:
+        raise RulePackError(exc.problem) from None
+    if data is None:
+        return {}, None
+    if not isinstance(data, LineMap):
+        raise RulePackError(problem(path, 1, "the lock must map PACK@VERSION to a sha256."))
+    return {str(k): str(v) for k, v in data.items()}, data
+
+
+def check_lock(library: Library) -> list[Problem]:
+    """Every released version is locked, and its file still has the locked hash."""
+    locked, node = read_lock(library)
+    path = lock_path(library)
+    problems = []
+    for pack in library.all_packs():
+        if not pack.released:
+            continue
+        want = locked.get(pack.ref)
+        if want is None:
+            problems.append(problem(pack.path, 1, f"{pack.ref} is released but not in {LOCK_NAME}.",
+                                    fix_en="Run `policycheck lock` (or mark the pack `released: false` while drafting)."))
+        elif want != pack.sha256:
+            line = node.line_of(pack.ref) if node is not None else None
+            problems.append(problem(pack.path, None,
+                                    f"{pack.ref} was released with sha256 {want[:12]}… ({path.name}:{line}) but the file now hashes to "
+                                    f"{pack.sha256[:12]}…; a released version is never edited.",
+                                    fix_en=f"Restore the released file and put the change in a new version (e.g. {_next(pack.version)})."))
+    return problems
+
+
+def _next(version: str) -> str:
+    major, minor, _ = (int(p) for p in version.split("."))
+    return f"{major}.{minor + 1}.0"
+
+
+def add_to_lock(library: Library) -> list[str]:
+    """Lock every released version not yet locked; never rewrite an existing entry."""
+    locked, _ = read_lock(library)
+    added = [p for p in library.all_packs() if p.released and p.ref not in locked]
+    if not added:
+        return []
+    entries = {**locked, **{p.ref: p.sha256 for p in added}}
+    body = "".join(f"{ref}: {sha}\n" for ref, sha in sorted(entries.items()))
+    from .output import write_atomic
+
+    write_atomic(lock_path(library), HEADER + body)
+    return [p.ref for p in added]
