@@ -281,12 +281,12 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
         raise UsageError(problem(folder, None, "no fact sheets (*.yaml) in this folder.", "该目录下没有事实表 (*.yaml)。"))
     options = BatchOptions(rules_dir, packs, when, fmt, str(out))
     workers = jobs or os.cpu_count() or 1
-    rows = []
-    show = sys.stderr.isatty()
-    with click.progressbar(run_batch(paths, options, workers), length=len(paths), label="评估 evaluating",
-                           file=sys.stderr if show else open(os.devnull, "w")) as bar:
-        for row in bar:
-            rows.append(row)
+    results = run_batch(paths, options, workers)
+    if sys.stderr.isatty():  # a progress bar only where someone watches
+        with click.progressbar(results, length=len(paths), label="评估 evaluating", file=sys.stderr) as bar:
+            rows = list(bar)
+    else:
+        rows = list(results)
     summary = summarise_batch(rows)
     write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     write_atomic(out / "summary.html", _render_summary(summary))
