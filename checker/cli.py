@@ -17,6 +17,7 @@ from . import __version__
 from .errors import PolicycheckError, UsageError, problem
 
 EXIT_OK, EXIT_GAPS, EXIT_BAD_INPUT = 0, 1, 2
+_EXT = {"html": "html", "json": "json", "md": "md", "text": "txt"}
 
 
 def _reports_errors(func: Callable) -> Callable:
@@ -90,14 +91,15 @@ def _select_packs(library, specs: tuple[str, ...], sheet, as_of: dt.date):
 @_pack_option
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge deadlines on this date. Default: the fact sheet's report_date.")
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "md", "text"]), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Where to write the report. Default: report.html for HTML, standard output otherwise.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Where to write the report (a folder with --by-unit). Default: report.html for HTML, standard output otherwise.")
+@click.option("--by-unit", is_flag=True, help="Also write one work list (整改任务清单) per lead unit; -o is then a folder.")
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False), default=None,
               help="YAML file of approved rectification commitments (整改承诺) to apply.")
 @_rules_option
 @_reports_errors
 def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
-        waivers_file: str | None, rules_dir: str | None) -> None:
+        by_unit: bool, waivers_file: str | None, rules_dir: str | None) -> None:
     """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
     from .evaluate import evaluate
     from .facts import load_fact_sheet
@@ -105,7 +107,19 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
     from .report import render, run_data
     from .waivers import load_waivers_file
 
-    target = Path(output) if output else (Path("report.html") if fmt == "html" else None)
+    outdir = None
+    if by_unit:
+        if not output:
+            raise UsageError(problem(None, None, "--by-unit writes several files: give a folder with -o.",
+                                     "--by-unit 会生成多个文件, 请用 -o 指定目录。"))
+        outdir = Path(output)
+        if outdir.exists() and not outdir.is_dir():
+            raise UsageError(problem(output, None, "with --by-unit, -o must be a folder.", "使用 --by-unit 时 -o 必须是目录。"))
+        outdir.mkdir(parents=True, exist_ok=True)
+        fmt = "json" if fmt == "json" else fmt
+        target = outdir / f"{Path(fact_sheet).stem}.{_EXT[fmt]}"
+    else:
+        target = Path(output) if output else (Path("report.html") if fmt == "html" else None)
     if target is not None:
         check_target(target)
     library = _library(rules_dir, packs)
@@ -125,6 +139,13 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         click.echo(text, nl=False)
     else:
         write_atomic(target, text)
+    if outdir is not None:
+        from .report import for_unit, lead_units, safe_name
+
+        for unit in lead_units(data):
+            path = outdir / f"整改任务清单-{safe_name(unit)}.{_EXT[fmt]}"
+            write_atomic(path, render(fmt, for_unit(data, unit)))
+            click.echo(f"  {unit}: {path}", err=True)
     _terminal_summary(data, target)
     sys.exit(EXIT_GAPS if data["summary"]["fail"] else EXIT_OK)
 

@@ -243,10 +243,12 @@ def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outc
     known, value = _known(test.fact, subject, sheet, vocab, outcome)
     if not known:
         return "", ""
-    diff = abs(test.value - value)
-    shortfall = ("差 " if test.op in ("ge", "gt") else "超出 ") + fdef.show(_tidy(diff))
+    diff = _tidy(abs(test.value - value))
+    word = "差 " if test.op in ("ge", "gt") else "超出 "
     if fdef.type == "percent" and fdef.unit == "%":
-        shortfall += " (百分点)"
+        shortfall = f"{word}{diff} 个百分点"
+    else:
+        shortfall = word + fdef.show(diff)
     progress = ""
     if test.op in ("ge", "gt") and test.value > 0:
         progress = f"{min(value / test.value, 1) * 100:.0f}%"

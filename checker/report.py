@@ -112,6 +112,7 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
         "urgent": _urgent(findings),
         "sections": _sections(findings),
         "gap_count": summary["fail"],
+        "unit_only": data.get("unit_only"),
     }
 
 
@@ -128,6 +129,25 @@ def _env():
             autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return _ENV
+
+
+def for_unit(data: dict[str, Any], unit: str) -> dict[str, Any]:
+    """The run data restricted to what one unit leads or co-owns (its 整改任务清单)."""
+    findings = [f for f in data["findings"] if f["lead"] == unit or unit in f["co_responsible"]]
+    return {**data, "findings": findings, "summary": summarise_dicts(findings), "unit_only": unit}
+
+
+def summarise_dicts(findings: list[dict]) -> dict[str, int]:
+    return {s: sum(1 for f in findings if f["status"] == s) for s in STATUSES}
+
+
+def lead_units(data: dict[str, Any]) -> list[str]:
+    return sorted({f["lead"] for f in data["findings"] if f["status"] in ("fail", "not_due", "missing", "waived")})
+
+
+def safe_name(text: str) -> str:
+    """A file name from a unit name (Chinese kept; path separators and the like replaced)."""
+    return "".join("_" if c in '/\\:*?"<>| ' else c for c in text).strip("._") or "unit"
 
 
 def render(fmt: str, data: dict[str, Any]) -> str:

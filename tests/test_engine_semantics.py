@@ -16,7 +16,7 @@ def test_threshold_pass_fail_missing_and_not_due(evaluate_demo):
     assert status(found, "DM-001") == "pass"
     found, _ = evaluate_demo("grassroots_share: 61.5%")
     assert status(found, "DM-001") == "fail"
-    assert found[("DM-001", "示范区")].shortfall.startswith("差 3.5")
+    assert found[("DM-001", "示范区")].shortfall.startswith("差 3.5 个百分点")
     found, _ = evaluate_demo("grassroots_share: 61.5", as_of="2025-06-30")
     f = found[("DM-001", "示范区")]
     assert (f.status, f.days, f.progress) == ("not_due", 184, "95%")

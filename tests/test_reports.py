@@ -68,3 +68,22 @@ def test_markdown_and_text_carry_the_gaps_and_units(cli, write):
     for fmt in ("md", "text"):
         out = cli("run", sheet, "--rules", DEMO_RULES, "--format", fmt).stdout
         assert "DM-001" in out and "市卫生健康委" in out and "50%" in out and "65%" in out
+
+
+def test_by_unit_writes_one_work_list_per_lead_unit(cli, write, tmp_path):
+    sheet = write("c.yaml", demo_sheet(FACTS))
+    out = tmp_path / "units"
+    result = cli("run", sheet, "--rules", DEMO_RULES, "--by-unit", "-o", out)
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["c.html", "整改任务清单-市医保局.html", "整改任务清单-市卫生健康委.html"]
+    insurance = (out / "整改任务清单-市医保局.html").read_text(encoding="utf-8")
+    assert "市医保局 整改任务清单" in insurance and "DM-002" in insurance and "DM-003" not in insurance
+    assert cli("run", sheet, "--rules", DEMO_RULES, "--by-unit").exit_code == 2  # needs -o DIR
+
+
+def test_html_draws_the_section_chart(cli, write, tmp_path):
+    sheet = write("c.yaml", demo_sheet(FACTS))
+    out = tmp_path / "r.html"
+    cli("run", sheet, "--rules", DEMO_RULES, "-o", out)
+    html = out.read_text(encoding="utf-8")
+    assert html.count('<rect class="bar"') == 3 and "demo 三" in html
