@@ -379,6 +379,32 @@ def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else render_text(result), nl=fmt == "json")
 
 
+@main.command()
+@click.argument("previous", type=click.Path(dir_okay=False))
+@click.argument("current", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@_reports_errors
+def compare(previous: str, current: str, fmt: str, output: str | None) -> None:
+    """Compare two JSON reports of a county: gaps closed, opened, and moved toward target."""
+    from .compare import compare_runs, load_run, render_text
+    from .output import write_atomic
+
+    result = compare_runs(load_run(Path(previous)), load_run(Path(current)))
+    if fmt == "json":
+        text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "text":
+        text = render_text(result)
+    else:
+        from .report import _env
+
+        text = _env().get_template(f"compare.{fmt}.j2").render(**result)
+    if output:
+        write_atomic(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("test")
 @click.argument("pack_ids", nargs=-1, metavar="[PACK]...")
 @_rules_option

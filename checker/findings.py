@@ -67,6 +67,7 @@ class Finding:
     days: int | None = None  # > 0 days remaining, < 0 days overdue
     progress: str = ""
     shortfall: str = ""
+    shortfall_value: float | None = None  # distance to the target, in the fact's unit
     waiver: dict[str, Any] | None = None
     order: tuple[int, int, int] = (0, 0, 0)
 
@@ -77,6 +78,7 @@ class Finding:
             "section": self.section, "quote": self.quote,
             "requirement": self.requirement, "requirement_en": self.requirement_en,
             "target": self.target, "actual": self.actual, "shortfall": self.shortfall,
+            "shortfall_value": self.shortfall_value,
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "days": self.days, "progress": self.progress,
             "lead": self.lead, "lead_inferred": self.lead_inferred, "co_responsible": list(self.co_responsible),
@@ -166,7 +168,7 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
         note=rule.note, lead_inferred=rule.lead_inferred,
         missing=[_label(vocab, f) for f in unknown] if status == "missing" else [], days=days)
     if status in ("fail", "not_due"):
-        finding.shortfall, finding.progress = _gap(rule, subject, sheet, vocab, outcome)
+        finding.shortfall, finding.progress, finding.shortfall_value = _gap(rule, subject, sheet, vocab, outcome)
     return finding
 
 
@@ -232,17 +234,17 @@ def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, o
     return "; ".join(parts)
 
 
-def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> tuple[str, str]:
+def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> tuple[str, str, float | None]:
     """For a single numeric threshold: how far off (shortfall) and how far along (progress)."""
     test = rule.require
     if not isinstance(test, cond.Test) or test.op not in ("ge", "gt", "le", "lt"):
-        return "", ""
+        return "", "", None
     fdef = vocab.fact(test.fact)
     if fdef is None or fdef.type not in ("number", "integer", "percent"):
-        return "", ""
+        return "", "", None
     known, value = _known(test.fact, subject, sheet, vocab, outcome)
     if not known:
-        return "", ""
+        return "", "", None
     diff = _tidy(abs(test.value - value))
     word = "差 " if test.op in ("ge", "gt") else "超出 "
     if fdef.type == "percent" and fdef.unit == "%":
@@ -252,7 +254,7 @@ def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outc
     progress = ""
     if test.op in ("ge", "gt") and test.value > 0:
         progress = f"{min(value / test.value, 1) * 100:.0f}%"
-    return shortfall, progress
+    return shortfall, progress, diff
 
 
 def _tidy(value: float) -> float | int:

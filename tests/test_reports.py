@@ -87,3 +87,22 @@ def test_html_draws_the_section_chart(cli, write, tmp_path):
     cli("run", sheet, "--rules", DEMO_RULES, "-o", out)
     html = out.read_text(encoding="utf-8")
     assert html.count('<rect class="bar"') == 3 and "demo 三" in html
+
+
+def test_compare_shows_closed_opened_and_moved(cli, write, tmp_path):
+    last = write("last.yaml", demo_sheet(FACTS.replace("grassroots_share: 50", "grassroots_share: 40"), report_date="2024-12-31"))
+    now = write("now.yaml", demo_sheet(FACTS.replace("has_charter: true", "has_charter: false, has_council: false")
+                                       .replace("tcm_department: false", "tcm_department: true")))
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    cli("run", last, "--rules", DEMO_RULES, "--format", "json", "-o", a, "--as-of", "2026-01-01")
+    cli("run", now, "--rules", DEMO_RULES, "--format", "json", "-o", b, "--as-of", "2026-01-01")
+    result = cli("compare", a, b, "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert [(r["rule"], r["subject"]) for r in data["closed"]] == [("DM-003", "乙医共体")]
+    assert [(r["rule"], r["subject"]) for r in data["opened"]] == [("DM-004", "甲医共体")]
+    assert [r["rule"] for r in data["closer"]] == ["DM-001"]  # 40% → 50%, toward 65%
+    html = tmp_path / "c.html"
+    assert cli("compare", a, b, "--format", "html", "-o", html).exit_code == 0
+    assert "已整改" in html.read_text(encoding="utf-8")
+    assert cli("compare", a, last).exit_code == 2  # a fact sheet is not a JSON report
