@@ -405,6 +405,33 @@ def compare(previous: str, current: str, fmt: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+@main.command()
+@click.argument("pack_spec", metavar="PACK[@VERSION]")
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@_rules_option
+@_reports_errors
+def coverage(pack_spec: str, fmt: str, output: str | None, rules_dir: str | None) -> None:
+    """Show the clean text with every sentence marked: encoded, uncheckable, or not yet considered."""
+    from .coverage import render_text, text_coverage
+    from .output import write_atomic
+
+    library = _library(rules_dir, (pack_spec,))
+    cov = text_coverage(library.resolve(pack_spec, None))
+    if fmt == "json":
+        text = json.dumps(cov, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "html":
+        from .report import _env
+
+        text = _env().get_template("coverage.html.j2").render(**cov)
+    else:
+        text = render_text(cov)
+    if output:
+        write_atomic(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("test")
 @click.argument("pack_ids", nargs=-1, metavar="[PACK]...")
 @_rules_option

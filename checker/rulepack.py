@@ -83,11 +83,14 @@ class Rule:
 
 @dataclass
 class CoverageEntry:
+    """A part of the text: encoded by rules, or judged uncheckable (with its quotes and reason)."""
+
     section: str
     status: str
     reason: str
     rules: tuple[str, ...]
     line: int
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -158,7 +161,7 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
             problems.append(problem(path, head.line_of("in_force"), f"in_force.{label} must be a date (YYYY-MM-DD) or null."))
     always = tuple(_str_list(head.get("always_co_responsible")))
     rules = _load_rules(data.get("rules"), path, vocab, policy, problems, always)
-    coverage = _load_coverage(data.get("coverage"), path, rules, problems)
+    coverage = _load_coverage(data.get("coverage"), path, rules, problems, policy)
     _check_derivations(rules, vocab, path, problems)
     if problems:
         raise RulePackError(problems)
@@ -371,7 +374,7 @@ def _deadline(spec: LineMap, rid: str, path: Path, vocab: Vocabulary, problems: 
     return None
 
 
-def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list) -> list[CoverageEntry]:
+def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list, policy: Policy | None = None) -> list[CoverageEntry]:
     if node is None:
         return []
     if not isinstance(node, LineList):
@@ -385,12 +388,17 @@ def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list) -> 
             problems.append(problem(path, line, f"coverage entry needs section and status ({' or '.join(COVERAGE_STATUS)})."))
             continue
         listed = tuple(_str_list(item.get("rules")))
+        quotes = tuple(_str_list(item.get("quotes"))) + tuple(_str_list(item.get("quote")))
+        for quote in quotes:
+            if policy is not None and policy.find(quote) is None:
+                problems.append(problem(path, item.line_of("quotes") if "quotes" in item else item.line_of("quote"),
+                                        f"coverage entry {item['section']}: quote is not verbatim in the clean text: «{quote[:40]}…»"))
         unknown = [r for r in listed if r not in ids]
         if unknown:
             problems.append(problem(path, line, f"coverage entry names unknown rules: {', '.join(unknown)}."))
         if item["status"] == "uncheckable" and not item.get("reason"):
             problems.append(problem(path, line, "an uncheckable coverage entry needs a 'reason'."))
-        out.append(CoverageEntry(str(item["section"]), item["status"], str(item.get("reason") or ""), listed, line))
+        out.append(CoverageEntry(str(item["section"]), item["status"], str(item.get("reason") or ""), listed, line, quotes))
     return out
 
 

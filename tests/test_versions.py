@@ -69,3 +69,21 @@ def test_shipped_released_versions_match_the_lock():
     from checker.releases import check_lock
 
     assert [p.render() for p in check_lock(load_library())] == []
+
+
+def test_coverage_marks_every_sentence(cli, lib):
+    pack = lib / "demo" / "1.1.0.yaml"
+    text = pack.read_text(encoding="utf-8").replace("rules:\n", "coverage:\n  - section: 三\n    status: uncheckable\n"
+                                                    "    reason: 测试用\n    quotes: [医共体应有章程或理事会]\nrules:\n", 1)
+    text = text.replace("    quote: 医共体应有章程或理事会\n", "    quote: 中医医院牵头的医共体设立中医药管理部门\n")
+    pack.write_text(text, encoding="utf-8")
+    result = cli("coverage", "demo@1.1.0", "--rules", lib, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    by_text = {s["text"]: s for s in data["sentences"]}
+    assert by_text["医共体应有章程或理事会。"]["status"] == "uncheckable"
+    assert by_text["医共体应有章程或理事会。"]["reasons"] == ["三: 测试用"]
+    assert by_text["一、到2025年底,基层诊疗量占比达到65%以上。(责任单位:市卫生健康委、市医保局)"]["rules"] == ["DM-001"]
+    assert data["counts"] == {"encoded": 4, "uncheckable": 1, "open": 0, "heading": 1}
+    html = cli("coverage", "demo@1.1.0", "--rules", lib, "--format", "html").stdout
+    assert 'class="s uncheckable"' in html and "尚未考虑 0" in html
