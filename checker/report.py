@@ -113,6 +113,7 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
         "sections": _sections(findings),
         "gap_count": summary["fail"],
         "unit_only": data.get("unit_only"),
+        "pack_refs": ", ".join(f"{p['id']}@{p['version']}" for p in data["packs"]),
     }
 
 
@@ -128,7 +129,23 @@ def _env():
             loader=jinja2.FileSystemLoader(str(templates_dir())),
             autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+        _ENV.filters["css_string"] = css_string
     return _ENV
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal: anything but plain characters is written as a CSS escape."""
+    out = []
+    for ch in str(text):
+        if ch.isalnum() or ch in " .-_@·()（）/:、,，" or ord(ch) > 0x2000:
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):x} ")
+    from markupsafe import Markup
+
+    # Safe inside <style>: every character that could end the element or the string is escaped.
+    return Markup('"' + "".join(out) + '"')
+
 
 
 def for_unit(data: dict[str, Any], unit: str) -> dict[str, Any]:
