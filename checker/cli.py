@@ -372,7 +372,10 @@ def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str
         from .facts import load_fact_sheet
 
         sheet = load_fact_sheet(Path(facts_path), library.vocabulary)
-        when = _parse_date(as_of, "--as-of") or sheet.county.report_date or dt.date.today()
+        when = _parse_date(as_of, "--as-of") or sheet.county.report_date
+        if when is None:
+            raise UsageError(problem(facts_path, None, "no as-of date: give --as-of or a county.report_date.",
+                                     "缺少评估日期: 请用 --as-of 指定, 或在 county: 下填写 report_date。"))
         result["facts"] = facts_path
         result["flipped"] = flipped(evaluate(sheet, [a], library.vocabulary, when).findings,
                                     evaluate(sheet, [b], library.vocabulary, when).findings)
