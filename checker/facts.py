@@ -100,6 +100,7 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
     assert county is not None
     listed = {name for name in (facts if isinstance(facts, dict) else {}) if name in vocab.collections}
     _count_collections(vocab, listed, subjects, values)
+    _from_county(vocab, county, values)
     return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"))
 
 
@@ -173,6 +174,10 @@ def _unknown_fact(name: Any, scope: str, fdef: FactDef | None, path: str, line: 
     if fdef is not None and fdef.derived:
         return problem(path, line, f"'{name}' is concluded by the rules, not submitted.", f"'{name}' 由规则推导得出, 无需填写。",
                        column=column, fix_en="Delete this line.", fix_zh="请删除此行。")
+    if fdef is not None and fdef.from_county:
+        return problem(path, line, f"'{name}' is taken from county.{fdef.from_county}, not submitted.",
+                       f"'{name}' 取自 county: 中的 {fdef.from_county}, 无需填写。", column=column,
+                       fix_en="Delete this line.", fix_zh="请删除此行。")
     if fdef is not None and fdef.count_of:
         return problem(path, line, f"'{name}' is counted from the '{fdef.count_of}' list, not submitted.",
                        f"'{name}' 由 '{fdef.count_of}' 列表自动计数, 无需填写。", column=column,
@@ -215,6 +220,18 @@ def _read_collection(name: str, raw: Any, line: int, path: str, vocab: Vocabular
         subjects.append(Subject(key, name, ename.strip(), eline))
         values[key] = {}
         _read_facts(entry, name, path, vocab, values, lines, subjects, problems)
+
+
+def _from_county(vocab: Vocabulary, county: County, values: dict) -> None:
+    """Facts declared `from_county: <field>` take the county block's value.
+
+    A value outside an enum's list (a county the pack does not name) is absent.
+    """
+    for fdef in vocab.facts.values():
+        if fdef.from_county:
+            value = getattr(county, fdef.from_county, None)
+            if value and (fdef.type != "enum" or value in fdef.values):
+                values[COUNTY][fdef.name] = value
 
 
 def _count_collections(vocab: Vocabulary, listed: set[str], subjects: list[Subject], values: dict) -> None:

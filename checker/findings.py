@@ -166,7 +166,7 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
         co_responsible=rule.co_responsible, why=why,
         subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
         note=rule.note, lead_inferred=rule.lead_inferred,
-        missing=[_label(vocab, f) for f in unknown] if status == "missing" else [], days=days)
+        missing=[_label(vocab, f) for f in _grouped(unknown)] if status == "missing" else [], days=days)
     if status in ("fail", "not_due"):
         finding.shortfall, finding.progress, finding.shortfall_value = _gap(rule, subject, sheet, vocab, outcome)
     return finding
@@ -225,12 +225,35 @@ def _listed(facts: list[str], subject: Subject, sheet: FactSheet, vocab: Vocabul
     return out
 
 
+def _grouped(facts: list[str]) -> dict[str, list[str]]:
+    """Facts grouped by base name: a set fact's members (`fact.member`) under their set."""
+    out: dict[str, list[str]] = {}
+    for fact in facts:
+        base, _, member = fact.partition(".")
+        out.setdefault(base, [])
+        if member:
+            out[base].append(member)
+    return out
+
+
 def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> str:
+    groups = _grouped(cond.facts_of(rule.require))
     parts = []
-    for fact in dict.fromkeys(cond.facts_of(rule.require)):
-        known, value = _known(fact, subject, sheet, vocab, outcome)
-        shown = _show(vocab, fact, value) if known else "未提交"
-        parts.append(shown if len(cond.facts_of(rule.require)) == 1 else f"{_label(vocab, fact)}: {shown}")
+    for base, members in groups.items():
+        fdef = vocab.fact(base)
+        if members and fdef is not None and fdef.type == "set":
+            key = COUNTY if fdef.scope == COUNTY else subject.key
+            value = sheet.value(key, base)
+            if value is None:
+                shown = "未提交"
+            else:
+                have = [m for m in members if m in value]
+                lacking = [m for m in members if m not in value]
+                shown = "; ".join(([f"已有 {'、'.join(have)}"] if have else []) + ([f"缺 {'、'.join(lacking)}"] if lacking else []))
+        else:
+            known, value = _known(base, subject, sheet, vocab, outcome)
+            shown = _show(vocab, base, value) if known else "未提交"
+        parts.append(shown if len(groups) == 1 else f"{_label(vocab, base)}: {shown}")
     return "; ".join(parts)
 
 

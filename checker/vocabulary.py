@@ -41,13 +41,14 @@ class FactDef:
     ordered: bool = False
     derived: bool = False
     count_of: str | None = None
+    from_county: str | None = None
     description: str = ""
     source: str = ""
     line: int = 0
 
     @property
     def submittable(self) -> bool:
-        return not self.derived and self.count_of is None
+        return not self.derived and self.count_of is None and self.from_county is None
 
     def parse(self, raw: Any) -> Any:
         """Turn a submitted value into its typed value, exactly, or refuse."""
@@ -230,7 +231,9 @@ class Vocabulary:
         return None
 
 
-FACT_KEYS = {"label", "type", "scope", "unit", "range", "values", "ordered", "derived", "count_of", "description"}
+FACT_KEYS = {"label", "type", "scope", "unit", "range", "values", "ordered", "derived", "count_of", "from_county",
+             "description"}
+FROM_COUNTY = ("name", "code", "province", "city", "kind")
 
 
 def load_vocabulary(folder: Path) -> Vocabulary:
@@ -324,9 +327,13 @@ def _add_fact(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, na
     derived = bool(spec.get("derived", False))
     if derived and ftype != "boolean":
         problems.append(problem(path, line, f"fact '{name}': derived facts are boolean conclusions (type: boolean)."))
+    from_county = spec.get("from_county")
+    if from_county is not None and (from_county not in FROM_COUNTY or ftype not in ("enum", "text")):
+        problems.append(problem(path, spec.line_of("from_county"),
+                                f"fact '{name}': from_county takes one of {', '.join(FROM_COUNTY)} and applies to enum or text facts."))
     unit = spec.get("unit", "%" if ftype == "percent" else "")
     vocab.facts[name] = FactDef(
         name=name, label=spec.get("label", name), type=ftype, scope=spec.get("scope", COUNTY),
         unit=str(unit or ""), range=rng, values=tuple(values), ordered=bool(spec.get("ordered", False)),
-        derived=derived, count_of=spec.get("count_of"), description=spec.get("description", ""),
+        derived=derived, count_of=spec.get("count_of"), from_county=from_county, description=spec.get("description", ""),
         source=str(path), line=line)
