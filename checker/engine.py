@@ -137,7 +137,7 @@ def _compile(pack: RulePack, vocab: Vocabulary) -> CompiledPack:
         for kind, expr in _firing_conditions(rule, pass_fired):
             for index, conjunct in enumerate(cond.dnf(expr)):
                 lhs = _join(conjunct, rule, vocab)
-                reads.update(t.fact for t in conjunct)
+                reads.update(t.fact.partition(".")[0] for t in conjunct)
                 definition[f"{rule.id}|{kind}|{index}"] = {"all": lhs, "run": _action(rule, kind, conjunct)}
     # Guarantees an action in every session; see the module docstring.
     definition["$begin"] = {"all": [{"b": {"t": BEGIN}}], "run": _never}
@@ -180,26 +180,33 @@ def _join(conjunct: tuple[cond.Test, ...], rule: Rule, vocab: Vocabulary) -> lis
         subject_ref = {"a": "s"}
     by_fact: dict[str, list[cond.Test]] = {}
     for test in conjunct:
-        by_fact.setdefault(test.fact, []).append(test)
+        # A set fact travels as one engine fact; its members are properties of it.
+        by_fact.setdefault(test.fact.partition(".")[0], []).append(test)
     for index, (fact, tests) in enumerate(by_fact.items()):
-        fdef = vocab.fact(fact)
-        assert fdef is not None  # validated when the pack was loaded
+        fdef = vocab.facts[fact]  # validated when the pack was loaded
         kind = DERIVED if fdef.derived else INPUT
         where = subject_ref if fdef.scope != COUNTY else COUNTY
         terms: list[dict] = [{"t": kind}, {"n": fact}, {"s": where}]
-        terms += [_term(t, fdef) for t in tests]
+        terms += [_term(t, vocab.fact(t.fact), _property(t.fact, fdef)) for t in tests]
         lhs.append({f"f{index}": {"$and": terms}})
     return lhs
+
+
+def _property(name: str, fdef: FactDef) -> str:
+    """The engine property a test reads: `v`, or `m<i>` for member i of a set fact."""
+    member = name.partition(".")[2]
+    return f"m{fdef.values.index(member)}" if member else "v"
 
 
 _OPS = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
 
-def _term(test: cond.Test, fdef: FactDef) -> dict:
+def _term(test: cond.Test, fdef: FactDef | None, prop: str = "v") -> dict:
+    assert fdef is not None
     value = encode(fdef, test.value)
     if test.op == "eq":
-        return {"v": value}
-    return {_OPS[test.op]: {"v": value}}
+        return {prop: value}
+    return {_OPS[test.op]: {prop: value}}
 
 
 def encode(fdef: FactDef, value: Any) -> Any:
@@ -268,15 +275,15 @@ def input_facts(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary
         if subject.collection in compiled_pack.collections:
             out.append({"sid": sid, "t": ANCHOR, "s": subject.key, "c": subject.collection})
         for name, value in sorted(sheet.values.get(subject.key, {}).items()):
+            if name not in reads:
+                continue
             fdef = vocab.facts[name]
+            fact = {"sid": sid, "t": INPUT, "s": subject.key, "n": name}
             if fdef.type == "set":
-                for member in fdef.values:
-                    engine_name = f"{name}.{member}"
-                    if engine_name in reads:
-                        out.append({"sid": sid, "t": INPUT, "s": subject.key, "n": engine_name,
-                                    "v": 1 if member in value else 0})
-            elif name in reads:
-                out.append({"sid": sid, "t": INPUT, "s": subject.key, "n": name, "v": encode(fdef, value)})
+                fact.update((f"m{i}", 1 if member in value else 0) for i, member in enumerate(fdef.values))
+            else:
+                fact["v"] = encode(fdef, value)
+            out.append(fact)
     return out
 
 
