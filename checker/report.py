@@ -76,9 +76,17 @@ def _units(findings: list[dict]) -> list[dict[str, Any]]:
 
 
 def _urgent(findings: list[dict], limit: int = 10) -> list[dict]:
-    gaps = [f for f in findings if f["status"] == "fail"]
-    # overdue first (most overdue first), then undated gaps
-    return sorted(gaps, key=lambda f: (f["days"] is None, f["days"] if f["days"] is not None else 0))[:limit]
+    """Overdue gaps first (most overdue first), then targets due soonest, then undated
+    gaps furthest from their target."""
+    def key(f: dict) -> tuple:
+        if f["status"] == "fail" and f["days"] is not None:
+            return (0, f["days"], 0.0)
+        if f["status"] == "not_due":
+            return (1, f["days"] or 0, 0.0)
+        return (2, 0, -(f.get("shortfall_value") or 0.0))
+
+    gaps = [f for f in findings if f["status"] in ("fail", "not_due")]
+    return sorted(gaps, key=key)[:limit]
 
 
 def _sections(findings: list[dict]) -> list[dict[str, Any]]:
