@@ -157,6 +157,10 @@ def _terminal_summary(data: dict, target: Path | None) -> None:
     counts = " · ".join(f"{STATUS_ZH[k]} {s[k]}" for k in STATUSES)
     packs = ", ".join(f"{p['id']}@{p['version']}" for p in data["packs"])
     click.echo(f"{data['county']['name']} ({data['as_of']}; {packs}): {counts}", err=True)
+    for p in data["packs"]:
+        if p.get("expired"):
+            click.echo(f"注意 note: {p['id']}@{p['version']} 有效期至 {p['in_force_to']}, 已到期; 仍按其目标评估 "
+                       f"(the document expired on {p['in_force_to']}; its targets are still judged)", err=True)
     for note in data.get("waiver_notes", []):
         click.echo(f"注意 note: {note}", err=True)
     if target is not None:

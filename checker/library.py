@@ -72,6 +72,12 @@ class Library:
             ends = pack.in_force_to is None or on <= pack.in_force_to
             if starts and ends:
                 return pack
+        # After a plan has ended its targets are still judged (an inspector checks
+        # 2025 targets in 2026): the last version that had started applies, and the
+        # report says the plan has expired.
+        started = [p for p in ordered if p.in_force_from is None or p.in_force_from <= on]
+        if started:
+            return started[0]
         spans = "; ".join(f"{p.version}: {p.in_force_from or '…'} – {p.in_force_to or '…'}" for p in ordered)
         raise UsageError(problem(None, None, f"no version of pack '{pack_id}' is in force on {on} ({spans}).",
                                  f"规则包 '{pack_id}' 没有在 {on} 有效的版本 ({spans})。",

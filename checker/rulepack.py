@@ -28,6 +28,7 @@ RULE_KEYS = {"id", "kind", "section", "quote", "requirement", "for_each", "when"
 PACK_KEYS = {"id", "version", "title", "policy", "applies_to", "in_force", "always_co_responsible",
              "default_lead", "released", "changes"}
 COVERAGE_STATUS = ("encoded", "uncheckable")
+COVERAGE_KEYS = {"section", "status", "reason", "rules", "quote", "quotes", "note"}
 
 
 @dataclass(frozen=True)
@@ -387,6 +388,11 @@ def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list, pol
         if not isinstance(item, LineMap) or item.get("status") not in COVERAGE_STATUS or not item.get("section"):
             problems.append(problem(path, line, f"coverage entry needs section and status ({' or '.join(COVERAGE_STATUS)})."))
             continue
+        for key in item:
+            if key not in COVERAGE_KEYS:
+                problems.append(problem(path, item.line_of(key), f"coverage entry {item['section']}: unknown key '{key}' "
+                                        f"(allowed: {', '.join(sorted(COVERAGE_KEYS))}); a comma in an unquoted value "
+                                        "inside {…} starts a new key — quote the value."))
         listed = tuple(_str_list(item.get("rules")))
         quotes = tuple(_str_list(item.get("quotes"))) + tuple(_str_list(item.get("quote")))
         for quote in quotes:

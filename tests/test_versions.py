@@ -39,6 +39,20 @@ def test_a_date_no_version_covers_is_a_clear_error(cli, write, lib):
     assert result.exit_code == 2 and "no version of pack 'demo' is in force on 2023-01-01" in result.stderr
 
 
+def test_an_expired_plan_is_still_judged_by_its_last_version_and_says_so(cli, write, lib):
+    for name, span in (("1.0.0", "{from: 2024-01-01, to: 2025-12-31}"), ("1.1.0", "{from: 2026-01-01, to: 2026-12-31}")):
+        pack = lib / "demo" / f"{name}.yaml"
+        text = pack.read_text(encoding="utf-8")
+        pack.write_text(text.replace("{from: 2024-01-01, to: null}", span).replace("{from: 2026-01-01, to: null}", span),
+                        encoding="utf-8")
+    sheet = write("c.yaml", demo_sheet("grassroots_share: 50"))
+    result = cli("run", sheet, "--rules", lib, "--as-of", "2027-03-01", "--format", "json")
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1 and data["packs"][0]["version"] == "1.1.0" and data["packs"][0]["expired"] is True
+    assert "已到期" in result.stderr
+    assert next(f for f in data["findings"] if f["rule"] == "DM-001")["status"] == "fail"
+
+
 def test_diff_shows_changed_deadline_and_units_and_flipped_verdicts(cli, write, lib):
     sheet = write("c.yaml", demo_sheet("grassroots_share: 50", report_date="2026-01-10"))
     result = cli("diff", "demo@1.0.0", "demo@1.1.0", "--rules", lib, "--facts", sheet, "--format", "json")
