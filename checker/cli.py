@@ -42,6 +42,25 @@ def _library(rules_dir: str | None, packs: tuple[str, ...] = ()):
     return load_library(Path(rules_dir) if rules_dir else None, only=only)
 
 
+def _library_for_sheet(rules_dir: str | None, packs: tuple[str, ...], sheet_path: Path):
+    """The library for one county: the named packs, or only those whose jurisdiction may include it."""
+    if packs:
+        return _library(rules_dir, packs)
+    from .library import load_library, packs_for_place
+    from .yamlsource import YamlSourceError, read_yaml
+
+    try:
+        data, _, _ = read_yaml(sheet_path)
+        county = data.get("county") if isinstance(data, dict) else None
+    except YamlSourceError:
+        county = None  # the full load below reports the sheet's problems
+    if not isinstance(county, dict) or not county.get("name"):
+        return _library(rules_dir)
+    code = str(county["code"]) if county.get("code") is not None else None
+    root = Path(rules_dir) if rules_dir else None
+    return load_library(root, only=packs_for_place(root, str(county["name"]), code))
+
+
 _rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
                              help="Folder of rule packs to use instead of the shipped ones (policies/ beside it).")
 _pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
@@ -122,7 +141,7 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         target = Path(output) if output else (Path("report.html") if fmt == "html" else None)
     if target is not None:
         check_target(target)
-    library = _library(rules_dir, packs)
+    library = _library_for_sheet(rules_dir, packs, Path(fact_sheet))
     sheet = load_fact_sheet(Path(fact_sheet), library.vocabulary)
     when = _parse_date(as_of, "--as-of") or sheet.county.report_date
     if when is None:

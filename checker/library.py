@@ -104,6 +104,31 @@ def _vkey(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split(".")) if SEMVER.match(version) else (0,)
 
 
+def packs_for_place(rules_dir: Path | None, name: str, code: str | None) -> set[str] | None:
+    """Pack folders that may apply to this county, judged from the small policy files alone.
+
+    A pack whose policy folder of the same name lists other jurisdictions (or
+    none: applied on request) is skipped without parsing it; a pack without such
+    a policy folder is kept. None when nothing can be pre-judged.
+    """
+    rules_dir = rules_dir or shipped_root() / "rules"
+    policies_dir = rules_dir.parent / "policies"
+    keep: set[str] = set()
+    for folder in sorted(p for p in rules_dir.iterdir() if p.is_dir() and p.name != "vocabulary"):
+        meta = policies_dir / folder.name / "policy.yaml"
+        if not meta.is_file():
+            keep.add(folder.name)
+            continue
+        try:
+            policy = load_policy(meta.parent)
+        except RulePackError:
+            keep.add(folder.name)  # let the full load report it
+            continue
+        if any(_matches(j.name, j.code, name, code) for j in policy.jurisdictions):
+            keep.add(folder.name)
+    return keep
+
+
 def load_library(rules_dir: Path | None = None, policies_dir: Path | None = None,
                  only: set[str] | None = None) -> Library:
     """Load the vocabulary, the policies and the pack versions; collect all problems.
