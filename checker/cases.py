@@ -118,6 +118,10 @@ def _merged(base: Any, over: Any) -> LineMap:
     for source in (base, over):
         if isinstance(source, LineMap):
             for key, value in source.items():
+                if value is None and source is over:  # `fact: null` in a case removes a default
+                    merged.pop(key, None)
+                    merged.key_lines.pop(key, None)
+                    continue
                 merged[key] = value
                 merged.key_lines[key] = source.line_of(key)
     return merged

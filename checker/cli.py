@@ -471,8 +471,8 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
     failed = 0
     for report in results:
         click.echo(f"== {report.pack_ref}: {report.passed}/{len(report.cases)} cases pass; "
-                   f"check rules driven to fail {report.fail_coverage:.0%}, to pass {report.pass_coverage:.0%} "
-                   f"({report.check_rules} check rules)")
+                   f"check rules driven to fail {report.fail_coverage:.0%}, to pass {report.pass_coverage:.0%}, "
+                   f"to missing {report.coverage_of('missing'):.0%} ({report.check_rules} check rules)")
         for case in report.cases:
             mark = "ok  " if case.ok else "FAIL"
             click.echo(f"  {mark} {case.file}:{case.line} {case.name}")

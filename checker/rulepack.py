@@ -46,7 +46,10 @@ class Deadline:
         year = values.get(self.year_fact)
         if not isinstance(year, int):
             return None
-        return dt.date.fromisoformat(f"{year + self.year_offset:04d}-{self.month_day}")
+        try:
+            return dt.date.fromisoformat(f"{year + self.year_offset:04d}-{self.month_day}")
+        except ValueError:  # refused by lint; kept safe for packs loaded otherwise
+            return None
 
     def __str__(self) -> str:
         if self.date is not None:
@@ -363,15 +366,15 @@ def _deadline(spec: LineMap, rid: str, path: Path, vocab: Vocabulary, problems: 
     match = DEADLINE_TEMPLATE.match(str(value))
     if match:
         fdef = vocab.facts.get(match["fact"])
-        try:
-            dt.date.fromisoformat(f"2000-{match['md']}")
+        try:  # the month-day must exist in every year: 02-29 would fail in three years of four
+            dt.date.fromisoformat(f"2001-{match['md']}")
         except ValueError:
             fdef = None
         if fdef is not None and fdef.type == "integer" and fdef.scope == COUNTY:
             return Deadline(year_fact=match["fact"], year_offset=int(match["offset"] or 0), month_day=match["md"])
     problems.append(problem(path, spec.line_of("deadline"),
                             f"rule {rid}: deadline '{value}' is not a date (YYYY-MM-DD) or a template like '{{plan_year}}-06-30' "
-                            f"naming a county-level integer fact."))
+                            f"naming a county-level integer fact, with a month-day that exists in every year (not 02-29)."))
     return None
 
 

@@ -32,6 +32,7 @@ CYCLE = """  - id: DM-D02
     ("{fact: hospital_grade, ge: 二级甲等}", "{fact: hospital_grade, ge: 特级}", "'特级' is not a value of 'hospital_grade'"),
     ("    lead: 市医保局\n", "", "error: rule DM-002: 'lead' (牵头单位) is required"),
     ("version: 1.0.0", "version: 1.0", "version '1.0' is not semantic"),
+    ("deadline: '{plan_year}-06-30'", "deadline: '{plan_year}-02-29'", "with a month-day that exists in every year (not 02-29)"),
 ])
 def test_broken_pack_is_refused_by_lint_and_run(cli, write, tmp_path, old, new, expected):
     lib = tmp_path / "lib"
