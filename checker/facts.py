@@ -98,7 +98,11 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
     if problems:
         raise FactSheetError(problems)
     assert county is not None
-    listed = {name for name in (facts if isinstance(facts, dict) else {}) if name in vocab.collections}
+    # A list counts as submitted when it has an entry, or is written [] ("none");
+    # a list of unfilled template entries is not submitted.
+    with_entries = {s.collection for s in subjects if s.collection}
+    listed = {name for name, raw in (facts.items() if isinstance(facts, dict) else [])
+              if name in vocab.collections and (name in with_entries or raw == [])}
     _count_collections(vocab, listed, subjects, values)
     _from_county(vocab, county, values)
     return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"))
@@ -161,6 +165,8 @@ def _read_facts(node: LineMap, scope: str, path: str, vocab: Vocabulary, values:
             where_zh = "县级 facts: 下" if fdef.scope == COUNTY else f"'{fdef.scope}' 的每一项中"
             problems.append(problem(path, line, f"fact '{name}' belongs {where_en}.", f"事实 '{name}' 应填写在{where_zh}。", column=column))
             continue
+        if raw is None:
+            continue  # a blank, as in an unfilled template line, is simply not submitted
         try:
             values[subject_key][name] = fdef.parse(raw)
         except ValueProblem as vp:
@@ -208,6 +214,8 @@ def _read_collection(name: str, raw: Any, line: int, path: str, vocab: Vocabular
                                     f"'{name}' 的每一项应为包含 name: 的映射。"))
             continue
         ename = entry.get("name")
+        if all(v is None for v in entry.values()):
+            continue  # an unfilled template entry: nothing submitted
         if not isinstance(ename, str) or not ename.strip():
             problems.append(problem(path, eline, f"entry {index + 1} of '{name}' needs a 'name'.", f"'{name}' 第 {index + 1} 项缺少 name。"))
             continue

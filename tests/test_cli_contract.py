@@ -128,3 +128,15 @@ def test_batch_writes_every_good_report_and_names_the_broken_sheet(cli, tmp_path
     html = (out / "summary.html").read_text(encoding="utf-8")
     assert "broken.yaml" in html and "示范区3" in html
     assert "broken.yaml" in result.stderr
+
+
+def test_an_unfilled_template_is_a_valid_sheet_with_everything_missing(cli, write):
+    import json
+
+    text = cli("template", "--rules", DEMO_RULES, "-p", "demo", "--county", "示范区").stdout
+    text = text.replace('  code: ""', '  code: "110101"').replace("  report_date:        # 数据截止日期 YYYY-MM-DD", "  report_date: 2025-12-31")
+    sheet = write("blank.yaml", text)
+    result = cli("run", sheet, "--rules", DEMO_RULES, "--format", "json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["fail"] == 0 and summary["missing"] >= 6

@@ -59,3 +59,11 @@ def test_cases_drive_every_check_rule_to_pass_and_fail(report):
 def test_every_pack_has_cases():
     with_cases = {r.pack_ref.split("@")[0] for r in CASE_REPORTS}
     assert with_cases == set(LIBRARY.packs)
+
+
+@pytest.mark.parametrize("pack", PACKS, ids=[p.ref for p in PACKS])
+def test_every_sentence_of_the_text_is_classified(pack):
+    from checker.coverage import text_coverage
+
+    open_sentences = [s["text"] for s in text_coverage(pack)["sentences"] if s["status"] == "open"]
+    assert open_sentences == []
