@@ -61,7 +61,7 @@ def evaluate_one(path: str) -> dict[str, Any]:
         report = None
         if options.fmt != "none":
             report = f"{Path(path).stem}.{options.fmt}"
-            write_atomic(Path(options.outdir) / report, render(options.fmt, data))
+            write_atomic(Path(options.outdir) / report, render(options.fmt, data, compact=True), durable=False)
         return _row(path, data, report)
     except PolicycheckError as exc:
         return {"file": path, "error": exc.render()}

@@ -22,16 +22,22 @@ def check_target(path: Path) -> None:
                                   f"无权写入目录 '{parent}'。"))
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
+def write_atomic(path: Path, content: str | bytes, durable: bool = True) -> None:
+    """Write to a temporary file beside `path`, then rename it into place.
+
+    `durable` also flushes the file to disk before the rename (one county's
+    report); a batch of thousands skips that flush — each file is still never
+    seen half-written.
+    """
     check_target(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as exc:

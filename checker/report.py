@@ -47,7 +47,10 @@ def run_data(ev: Evaluation, vocab: Vocabulary) -> dict[str, Any]:
     }
 
 
-def to_json(data: dict[str, Any]) -> str:
+def to_json(data: dict[str, Any], compact: bool = False) -> str:
+    """Indented for one county; compact (one line, C encoder, ~10x faster) for batches."""
+    if compact:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -177,8 +180,8 @@ def safe_name(text: str) -> str:
     return "".join("_" if c in '/\\:*?"<>| ' else c for c in text).strip("._") or "unit"
 
 
-def render(fmt: str, data: dict[str, Any]) -> str:
+def render(fmt: str, data: dict[str, Any], compact: bool = False) -> str:
     if fmt == "json":
-        return to_json(data)
+        return to_json(data, compact)
     template = {"html": "report.html.j2", "md": "report.md.j2", "text": "report.txt.j2"}[fmt]
     return _env().get_template(template).render(**view(data))

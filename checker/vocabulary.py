@@ -222,13 +222,16 @@ class Vocabulary:
 
     def fact(self, name: str) -> FactDef | None:
         """A fact by name, including the per-member booleans of set facts (`fact.member`)."""
-        if name in self.facts:
-            return self.facts[name]
-        base, _, member = name.partition(".")
-        parent = self.facts.get(base)
-        if parent is not None and parent.type == "set" and member in parent.values:
-            return FactDef(name, f"{parent.label}: {member}", "boolean", parent.scope, source=parent.source)
-        return None
+        found = self.facts.get(name)
+        if found is not None:
+            return found
+        members = self.__dict__.setdefault("_members", {})
+        if name not in members:
+            base, _, member = name.partition(".")
+            parent = self.facts.get(base)
+            members[name] = (FactDef(name, f"{parent.label}: {member}", "boolean", parent.scope, source=parent.source)
+                             if parent is not None and parent.type == "set" and member in parent.values else None)
+        return members[name]
 
 
 FACT_KEYS = {"label", "type", "scope", "unit", "range", "values", "ordered", "derived", "count_of", "from_county",
