@@ -54,7 +54,7 @@ def evaluate_one(path: str) -> dict[str, Any]:
         if options.packs:
             packs = [library.resolve(p, as_of) for p in options.packs]
         else:
-            packs = library.for_county(sheet.county.name, sheet.county.code, as_of)
+            packs = library.for_county(sheet.county.name, sheet.county.code, as_of, sheet.requested_packs)
         if not packs:
             return {"file": path, "error": "没有适用的规则包 (no pack applies by jurisdiction; use -p)"}
         data = run_data(evaluate(sheet, packs, library.vocabulary, as_of), library.vocabulary)
@@ -120,8 +120,12 @@ def summarise_batch(rows: list[dict[str, Any]]) -> dict[str, Any]:
     units: Counter = Counter()
     clauses: Counter = Counter()
     totals: Counter = Counter()
+    from .suggest import simplify
+
     for r in good:
-        units.update(r["units"])
+        # Packs keep each text's script (Qingdao writes 市衛生健康委); across a
+        # province one department is one line.
+        units.update({simplify(unit): n for unit, n in r["units"].items()})
         clauses.update(tuple(c) for c in r["clauses"])
         totals.update(r["summary"])
     matrix = []

@@ -58,7 +58,9 @@ def _library_for_sheet(rules_dir: str | None, packs: tuple[str, ...], sheet_path
         return _library(rules_dir)
     code = str(county["code"]) if county.get("code") is not None else None
     root = Path(rules_dir) if rules_dir else None
-    return load_library(root, only=packs_for_place(root, str(county["name"]), code))
+    requested = data.get("packs") if isinstance(data, dict) else None
+    extra = {str(p).partition("@")[0] for p in (requested if isinstance(requested, list) else [requested] if requested else [])}
+    return load_library(root, only=packs_for_place(root, str(county["name"]), code) | extra)
 
 
 _rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -95,7 +97,7 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
 def _select_packs(library, specs: tuple[str, ...], sheet, as_of: dt.date):
     if specs:
         return [library.resolve(spec, as_of) for spec in specs]
-    packs = library.for_county(sheet.county.name, sheet.county.code, as_of)
+    packs = library.for_county(sheet.county.name, sheet.county.code, as_of, sheet.requested_packs)
     if not packs:
         raise UsageError(problem(sheet.path, None,
                                  f"no rule pack applies to {sheet.county.name} ({sheet.county.code or 'no code'}) by jurisdiction.",

@@ -53,6 +53,7 @@ class FactSheet:
     lines: dict[tuple[str, str], int] = field(default_factory=dict)
     encoding_note: str | None = None
     waivers: Any = None
+    requested_packs: tuple[str, ...] = ()  # packs the sheet asks for besides those of its jurisdiction
 
     def subjects_of(self, collection: str | None) -> list[Subject]:
         return [s for s in self.subjects if s.collection == collection]
@@ -79,9 +80,16 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
                                      "事实表应为包含 county: 和 facts: 的映射。",
                                      fix_en="Start from `policycheck template`.", fix_zh="请用 policycheck template 生成模板后填写。"))
     for key in data:
-        if key not in ("county", "facts", "waivers"):
-            problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: county, facts, waivers).",
-                                    f"未知的顶层键 '{key}' (允许: county, facts, waivers)。", column=data.column_of(key)))
+        if key not in ("county", "packs", "facts", "waivers"):
+            problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: county, packs, facts, waivers).",
+                                    f"未知的顶层键 '{key}' (允许: county, packs, facts, waivers)。", column=data.column_of(key)))
+    requested = data.get("packs") or []
+    if isinstance(requested, str):
+        requested = [requested]
+    if not isinstance(requested, list) or not all(isinstance(p, str) for p in requested):
+        problems.append(problem(path, data.line_of("packs"), "'packs:' lists pack ids, e.g. [reform-annual].",
+                                "'packs:' 应列出规则包名称, 如 [reform-annual]。"))
+        requested = []
     county = _county(data.get("county"), data, path, problems)
     subjects = [Subject(COUNTY, None, county.name if county else "")]
     values: dict[str, dict[str, Any]] = {COUNTY: {}}
@@ -105,7 +113,7 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
               if name in vocab.collections and (name in with_entries or raw == [])}
     _count_collections(vocab, listed, subjects, values)
     _from_county(vocab, county, values)
-    return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"))
+    return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"), tuple(requested))
 
 
 def _county(node: Any, parent: LineMap, path: str, problems: list) -> County | None:

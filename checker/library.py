@@ -84,13 +84,18 @@ class Library:
                                  fix_en=f"Choose a version with -p {pack_id}@VERSION or another --as-of date.",
                                  fix_zh=f"请用 -p {pack_id}@版本号 指定版本, 或更换 --as-of 日期。"))
 
-    def for_county(self, name: str, code: str | None, on: dt.date | None) -> list[RulePack]:
-        """The packs whose jurisdictions include this county, in force on `on`."""
+    def for_county(self, name: str, code: str | None, on: dt.date | None,
+                   requested: tuple[str, ...] = ()) -> list[RulePack]:
+        """The packs whose jurisdictions include this county, plus those the sheet requests."""
         chosen = []
         for pack_id in sorted(self.packs):
             latest = max(self.packs[pack_id].values(), key=lambda p: p.version_key)
             if any(_matches(j.name, j.code, name, code) for j in latest.jurisdictions):
                 chosen.append(self.in_force(pack_id, on))
+        ids = {p.id for p in chosen}
+        for spec in requested:
+            if spec.partition("@")[0] not in ids:
+                chosen.append(self.resolve(spec, on))
         return chosen
 
 

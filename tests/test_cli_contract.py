@@ -140,3 +140,15 @@ def test_an_unfilled_template_is_a_valid_sheet_with_everything_missing(cli, writ
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)["summary"]
     assert summary["fail"] == 0 and summary["missing"] >= 6
+
+
+def test_a_sheet_can_request_packs_besides_its_jurisdiction(cli, write):
+    import json
+
+    elsewhere = demo_sheet("grassroots_share: 50", name="别处", code="120101")
+    sheet = write("c.yaml", elsewhere.replace("facts:", "packs: [demo]\nfacts:", 1))
+    data = json.loads(cli("run", sheet, "--rules", DEMO_RULES, "--format", "json").stdout)
+    assert [p["id"] for p in data["packs"]] == ["demo"]
+    bad = write("d.yaml", elsewhere.replace("facts:", "packs: [nope]\nfacts:", 1))
+    result = cli("run", bad, "--rules", DEMO_RULES)
+    assert result.exit_code == 2 and "unknown pack 'nope'" in result.stderr
