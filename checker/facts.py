@@ -200,7 +200,7 @@ def _unknown_fact(name: Any, scope: str, fdef: FactDef | None, path: str, line: 
     if scope == COUNTY:
         pool += list(vocab.collections)
     hint = did_you_mean(str(name), vocab, pool)
-    hint_zh = hint.replace("; did you mean", " 您是否想写").replace("?", "?") if hint else ""
+    hint_zh = hint.replace("; did you mean", "; 您是否想写") if hint else ""
     return problem(path, line, f"unknown fact '{name}'{hint}" + ("" if hint else "."),
                    f"未知的事实名 '{name}'{hint_zh}" + ("" if hint else "。"), column=column,
                    fix_en="" if hint else "Run `policycheck template` to see every fact name.",
