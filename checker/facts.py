@@ -227,13 +227,14 @@ def _read_collection(name: str, raw: Any, line: int, path: str, vocab: Vocabular
         if not isinstance(ename, str) or not ename.strip():
             problems.append(problem(path, eline, f"entry {index + 1} of '{name}' needs a 'name'.", f"'{name}' 第 {index + 1} 项缺少 name。"))
             continue
+        ename = ename.strip()
         if ename in seen:
             problems.append(problem(path, eline, f"'{ename}' appears twice in '{name}' (lines {seen[ename]} and {eline}).",
                                     f"'{ename}' 在 '{name}' 中重复 (第 {seen[ename]} 行和第 {eline} 行)。"))
             continue
         seen[ename] = eline
         key = f"{name}#{index}"
-        subjects.append(Subject(key, name, ename.strip(), eline))
+        subjects.append(Subject(key, name, ename, eline))
         values[key] = {}
         _read_facts(entry, name, path, vocab, values, lines, subjects, problems)
 

@@ -71,6 +71,9 @@ def parse_waivers(node: Any, path: str) -> list[Waiver]:
                                     fix_zh="整改承诺须写明批复文号 (document)、批准单位、理由、起止日期。"))
             continue
         start, expiry = item["start"], item["expiry"]
+        # Commitments run by calendar day (China Standard Time): a time of day is dropped.
+        start = start.date() if isinstance(start, dt.datetime) else start
+        expiry = expiry.date() if isinstance(expiry, dt.datetime) else expiry
         if not isinstance(start, dt.date) or not isinstance(expiry, dt.date):
             problems.append(problem(path, line, "waiver start and expiry must be dates (YYYY-MM-DD).", "起止日期应为 YYYY-MM-DD。"))
             continue

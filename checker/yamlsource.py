@@ -60,7 +60,41 @@ class _TooManyAliases(Exception):
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    pass
+    def construct_object(self, node, deep=False):  # type: ignore[override]
+        # PyYAML's constructors raise plain ValueError/KeyError/… (no line) for
+        # values such as 2025-02-30 or '!!bool 是'; give them the node's place.
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value ({type(exc).__name__}: {exc})", node.start_mark) from None
+
+
+MAX_DEPTH = 200  # libyaml overflows the C stack at some tens of thousands of levels
+
+
+def _check_depth(text: str, path: str) -> None:
+    """Refuse deeply nested flow collections before libyaml sees them."""
+    if text.count("[") + text.count("{") < MAX_DEPTH:
+        return
+    depth = deepest = 0
+    line = 1
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    raise YamlSourceError(problem(
+                        path, line, f"nested more than {MAX_DEPTH} levels deep; refusing to parse it.",
+                        f"嵌套超过 {MAX_DEPTH} 层, 拒绝解析。", fix_en="A fact sheet needs a few levels at most.",
+                        fix_zh="事实表最多只需几层嵌套。"))
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        elif ch == "\n":
+            line += 1
 
 
 def _count_aliases(text: str) -> None:
@@ -151,6 +185,7 @@ class YamlSourceError(Exception):
 
 def load_text(text: str, path: str) -> Any:
     """Parse YAML text into LineMap/LineList/scalars, or raise YamlSourceError."""
+    _check_depth(text, path)
     loader = _Loader(text)
     try:
         _count_aliases(text)
@@ -173,6 +208,11 @@ def load_text(text: str, path: str) -> Any:
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
         what = exc.problem or exc.context or "invalid YAML"
+        if what.startswith("cannot read this value"):
+            raise YamlSourceError(problem(
+                path, line, f"{what}.", f"无法读取该值: {what.split('(', 1)[-1].rstrip(')')}。", column=col,
+                fix_en="Check the value (a real date such as 2025-02-28, or plain text in quotes).",
+                fix_zh="请检查该值 (日期须真实存在, 如 2025-02-28; 文字请加引号)。")) from None
         if "constructor for the tag" in what:
             raise YamlSourceError(problem(
                 path, line, f"YAML tags are not allowed here ({what.split('tag')[-1].strip()}).",

@@ -1,0 +1,184 @@
+"""A deliberately simple evaluator of rule packs, used only by the tests.
+
+It shares nothing with the real pipeline (`checker.engine`, `checker.findings`):
+it walks the condition tree directly in three-valued (Kleene) logic, iterates
+the derive rules to a fixpoint, and classifies each check rule and subject by
+the rules of docs/rule-packs.md. What it reuses is only the parsed input: the
+loaded packs (`checker.rulepack`), the vocabulary and the parsed fact sheet
+(`checker.facts`). The differential tests compare its answers with the real
+engine's on thousands of generated fact sheets.
+
+Truth values are True, False and None (unknown).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.conditions import All, Any_, Not, Test
+from checker.facts import FactSheet, Subject
+from checker.rulepack import Rule, RulePack
+from checker.vocabulary import COUNTY, Vocabulary
+
+
+@dataclass
+class OracleResult:
+    statuses: dict[tuple[str, str], str] = field(default_factory=dict)   # (rule id, subject name) -> status
+    derived: dict[tuple[str, str], bool] = field(default_factory=dict)   # (subject name, fact) -> value
+
+
+def _and(values: list[bool | None]) -> bool | None:
+    if any(v is False for v in values):
+        return False
+    if all(v is True for v in values):
+        return True
+    return None
+
+
+def _or(values: list[bool | None]) -> bool | None:
+    if any(v is True for v in values):
+        return True
+    if all(v is False for v in values):
+        return False
+    return None
+
+
+def _not(value: bool | None) -> bool | None:
+    return None if value is None else not value
+
+
+class _Scope:
+    """The facts visible to one subject: its own, the county's and the derived ones so far."""
+
+    def __init__(self, vocab: Vocabulary, sheet: FactSheet, subject: Subject, derived: dict[tuple[str, str], bool]):
+        self.vocab, self.sheet, self.subject, self.derived = vocab, sheet, subject, derived
+
+    def owner(self, base: str) -> str:
+        fdef = self.vocab.facts[base]
+        return COUNTY if fdef.scope == COUNTY else self.subject.key
+
+    def lookup(self, fact: str) -> tuple[bool, Any]:
+        """(known, value) of a fact, `set.member` facts included."""
+        base, dot, member = fact.partition(".")
+        fdef = self.vocab.facts[base]
+        owner = self.owner(base)
+        if fdef.derived:
+            if (owner, base) in self.derived:
+                return True, self.derived[(owner, base)]
+            return False, None
+        values = self.sheet.values.get(owner, {})
+        if base not in values:
+            return False, None
+        value = values[base]
+        if dot:
+            return True, member in value
+        return True, value
+
+
+def _compare(vocab: Vocabulary, test: Test, actual: Any) -> bool:
+    fdef = vocab.facts[test.fact.partition(".")[0]]
+    expected = test.value
+    if "." in test.fact:  # a member of a set: a boolean
+        fdef_type = "boolean"
+    else:
+        fdef_type = "boolean" if fdef.derived else fdef.type
+    if fdef_type == "enum" and test.op not in ("eq", "ne"):
+        actual, expected = fdef.values.index(actual), fdef.values.index(expected)
+    op = test.op
+    if op == "eq":
+        return actual == expected
+    if op == "ne":
+        return actual != expected
+    if op == "lt":
+        return actual < expected
+    if op == "le":
+        return actual <= expected
+    if op == "gt":
+        return actual > expected
+    if op == "ge":
+        return actual >= expected
+    raise AssertionError(f"unknown operator {op}")
+
+
+def truth(expr: Any, scope: _Scope) -> bool | None:
+    """Kleene value of a condition for one subject."""
+    if isinstance(expr, Test):
+        known, value = scope.lookup(expr.fact)
+        return _compare(scope.vocab, expr, value) if known else None
+    if isinstance(expr, Not):
+        return _not(truth(expr.part, scope))
+    if isinstance(expr, All):
+        return _and([truth(p, scope) for p in expr.parts])
+    if isinstance(expr, Any_):
+        return _or([truth(p, scope) for p in expr.parts])
+    raise AssertionError(f"not a condition: {expr!r}")
+
+
+def _subjects(sheet: FactSheet, rule: Rule) -> list[Subject]:
+    return [s for s in sheet.subjects if s.collection == rule.for_each]
+
+
+def derive(pack: RulePack, sheet: FactSheet, vocab: Vocabulary) -> dict[tuple[str, str], bool]:
+    """Derived facts by subject key: iterate the derive rules until nothing changes."""
+    derived: dict[tuple[str, str], bool] = {}
+    rules = [r for r in pack.rules if r.kind == "derive"]
+    changed = True
+    while changed:
+        changed = False
+        for rule in rules:
+            for subject in _subjects(sheet, rule):
+                key = (subject.key, rule.derive)
+                if key in derived:
+                    continue
+                value = truth(rule.when, _Scope(vocab, sheet, subject, derived))
+                if value is not None:
+                    derived[key] = value
+                    changed = True
+    return derived
+
+
+def check(rule: Rule, scope: _Scope, as_of: dt.date) -> str:
+    applies = True if rule.when is None else truth(rule.when, scope)
+    if applies is False:
+        return "not_applicable"
+    if applies is None:
+        return "missing"
+    met = truth(rule.require, scope)
+    if met is True:
+        return "pass"
+    if met is None:
+        return "missing"
+    if rule.deadline is None:
+        return "fail"
+    due = rule.deadline.resolve(scope.sheet.values.get(COUNTY, {}))
+    if due is None:  # a template whose year fact was not submitted
+        return "missing"
+    return "not_due" if due > as_of else "fail"
+
+
+def evaluate(pack: RulePack, sheet: FactSheet, vocab: Vocabulary, as_of: dt.date) -> OracleResult:
+    """Every check rule's status by (rule id, subject name), and the derived facts by (subject name, fact)."""
+    result = OracleResult()
+    derived = derive(pack, sheet, vocab)
+    names = {s.key: s.name for s in sheet.subjects}
+    result.derived = {(names[key], fact): value for (key, fact), value in derived.items()}
+    for rule in pack.rules:
+        if rule.kind != "check":
+            continue
+        subjects = _subjects(sheet, rule)
+        if rule.for_each and not subjects:
+            # absent and empty lists alike: one `missing` finding for the list itself
+            label = vocab.collections[rule.for_each].label
+            result.statuses[(rule.id, f"(未提交{label})")] = "missing"
+            continue
+        for subject in subjects:
+            key = (rule.id, subject.name)
+            assert key not in result.statuses, f"two subjects named {subject.name!r} for {rule.id}"
+            result.statuses[key] = check(rule, _Scope(vocab, sheet, subject, derived), as_of)
+    return result
+
+
+def evaluate_library(library: Any, pack: RulePack, sheet: FactSheet, as_of: dt.date) -> OracleResult:
+    """Convenience: evaluate with the library's vocabulary."""
+    return evaluate(pack, sheet, library.vocabulary, as_of)
