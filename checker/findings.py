@@ -126,8 +126,21 @@ def _known(fact: str, subject: Subject, sheet: FactSheet, vocab: Vocabulary, out
     return True, (member in value) if member else value
 
 
+_STATIC: dict[int, tuple[list[str], list[str], dict[str, list[str]]]] = {}
+
+
+def _static(rule: Rule) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """Per rule, once: the facts its conditions read, those its requirement reads, and those grouped by set."""
+    found = _STATIC.get(id(rule))
+    if found is None or found[3] is not rule:  # type: ignore[misc]
+        require = list(dict.fromkeys(cond.facts_of(rule.require)))
+        found = (list(dict.fromkeys(cond.facts_of(rule.when) + require)), require, _grouped(require), rule)  # type: ignore[assignment]
+        _STATIC[id(rule)] = found  # type: ignore[assignment]
+    return found[0], found[1], found[2]
+
+
 def _condition_facts(rule: Rule) -> list[str]:
-    return list(dict.fromkeys(cond.facts_of(rule.when) + cond.facts_of(rule.require)))
+    return _static(rule)[0]
 
 
 def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: Subject, outcome: Outcome,
@@ -237,7 +250,7 @@ def _grouped(facts: list[str]) -> dict[str, list[str]]:
 
 
 def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> str:
-    groups = _grouped(cond.facts_of(rule.require))
+    groups = _static(rule)[2]
     parts = []
     for base, members in groups.items():
         fdef = vocab.fact(base)
