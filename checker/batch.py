@@ -50,7 +50,7 @@ def evaluate_one(path: str) -> dict[str, Any]:
         sheet = load_fact_sheet(Path(path), library.vocabulary)
         as_of = options.as_of or sheet.county.report_date
         if as_of is None:
-            raise PolicycheckError_no_date(path)
+            raise _no_as_of(path)
         if options.packs:
             packs = [library.resolve(p, as_of) for p in options.packs]
         else:
@@ -67,7 +67,7 @@ def evaluate_one(path: str) -> dict[str, Any]:
         return {"file": path, "error": exc.render()}
 
 
-def PolicycheckError_no_date(path: str) -> PolicycheckError:  # noqa: N802 - reads as a constructor
+def _no_as_of(path: str) -> PolicycheckError:
     from .errors import UsageError, problem
 
     return UsageError(problem(path, None, "no as-of date: no county.report_date and no --as-of.",

@@ -6,7 +6,7 @@ turns them into text and an exit status.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 

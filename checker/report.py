@@ -13,12 +13,11 @@ from typing import Any
 
 from . import __version__
 from .evaluate import Evaluation
-from .findings import STATUS_ZH, STATUSES, Finding, summarise
+from .findings import STATUS_ZH, STATUSES, summarise
 from .library import templates_dir
 from .vocabulary import Vocabulary
 
 FORMATS = ("html", "json", "md", "text")
-GAP_STATUSES = ("fail",)
 
 
 def run_data(ev: Evaluation, vocab: Vocabulary) -> dict[str, Any]:
