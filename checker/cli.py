@@ -42,18 +42,13 @@ def _library(rules_dir: str | None, packs: tuple[str, ...] = ()):
     return load_library(Path(rules_dir) if rules_dir else None, only=only)
 
 
-def _library_for_sheet(rules_dir: str | None, packs: tuple[str, ...], sheet_path: Path):
+def _library_for_sheet(rules_dir: str | None, packs: tuple[str, ...], data: Any):
     """The library for one county: the named packs, or only those whose jurisdiction may include it."""
     if packs:
         return _library(rules_dir, packs)
     from .library import load_library, packs_for_place
-    from .yamlsource import YamlSourceError, read_yaml
 
-    try:
-        data, _, _ = read_yaml(sheet_path)
-        county = data.get("county") if isinstance(data, dict) else None
-    except YamlSourceError:
-        county = None  # the full load below reports the sheet's problems
+    county = data.get("county") if isinstance(data, dict) else None
     if not isinstance(county, dict) or not county.get("name"):
         return _library(rules_dir)
     code = str(county["code"]) if county.get("code") is not None else None
@@ -123,7 +118,7 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         by_unit: bool, waivers_file: str | None, rules_dir: str | None) -> None:
     """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
     from .evaluate import evaluate
-    from .facts import load_fact_sheet
+    from .facts import load_fact_sheet, read_fact_sheet
     from .output import check_target, write_atomic
     from .report import render, run_data
     from .waivers import load_waivers_file
@@ -143,8 +138,9 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         target = Path(output) if output else (Path("report.html") if fmt == "html" else None)
     if target is not None:
         check_target(target)
-    library = _library_for_sheet(rules_dir, packs, Path(fact_sheet))
-    sheet = load_fact_sheet(Path(fact_sheet), library.vocabulary)
+    read = read_fact_sheet(Path(fact_sheet))
+    library = _library_for_sheet(rules_dir, packs, read[0])
+    sheet = load_fact_sheet(Path(fact_sheet), library.vocabulary, read)
     when = _parse_date(as_of, "--as-of") or sheet.county.report_date
     if when is None:
         raise UsageError(problem(fact_sheet, None, "no as-of date: the fact sheet has no county.report_date and --as-of was not given.",

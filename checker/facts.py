@@ -62,11 +62,17 @@ class FactSheet:
         return self.values.get(subject, {}).get(fact)
 
 
-def load_fact_sheet(path: Path, vocab: Vocabulary) -> FactSheet:
+def read_fact_sheet(path: Path) -> tuple[Any, str | None, bytes]:
+    """The sheet's parsed YAML, encoding note and bytes (FactSheetError if it cannot be read)."""
     try:
-        data, note, raw = read_yaml(path)
+        return read_yaml(path)
     except YamlSourceError as exc:
         raise FactSheetError(exc.problem) from None
+
+
+def load_fact_sheet(path: Path, vocab: Vocabulary, read: tuple[Any, str | None, bytes] | None = None) -> FactSheet:
+    """Validate a fact sheet; `read` is the result of read_fact_sheet when already at hand."""
+    data, note, raw = read or read_fact_sheet(path)
     return parse_fact_sheet(data, str(path), vocab, hashlib.sha256(raw).hexdigest(), note)
 
 
