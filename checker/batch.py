@@ -75,11 +75,13 @@ def _no_as_of(path: str) -> PolicycheckError:
 
 
 def _row(path: str, data: dict[str, Any], report: str | None) -> dict[str, Any]:
+    from .report import top_section
+
     sections: dict[str, list[int]] = {}
     units: Counter = Counter()
     clauses: Counter = Counter()
     for f in data["findings"]:
-        key = f"{f['pack']} {f['section'].split('(')[0] or f['section']}"
+        key = f"{f['pack']} {top_section(f['section'])}"
         counts = sections.setdefault(key, [0, 0])
         if f["status"] == "pass":
             counts[0] += 1

@@ -132,7 +132,6 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         if outdir.exists() and not outdir.is_dir():
             raise UsageError(problem(output, None, "with --by-unit, -o must be a folder.", "使用 --by-unit 时 -o 必须是目录。"))
         outdir.mkdir(parents=True, exist_ok=True)
-        fmt = "json" if fmt == "json" else fmt
         target = outdir / f"{Path(fact_sheet).stem}.{_EXT[fmt]}"
     else:
         target = Path(output) if output else (Path("report.html") if fmt == "html" else None)

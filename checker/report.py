@@ -93,10 +93,15 @@ def _urgent(findings: list[dict], limit: int = 10) -> list[dict]:
     return sorted(gaps, key=key)[:limit]
 
 
+def top_section(section: str) -> str:
+    """The top-level part of a clause label: 三(二)9 → 三 (half- or full-width brackets)."""
+    return section.split("(")[0].split("（")[0] or section
+
+
 def _sections(findings: list[dict]) -> list[dict[str, Any]]:
     by: dict[tuple[str, str], dict[str, Any]] = {}
     for f in findings:
-        top = f["section"].split("(")[0].split("(")[0] or f["section"]
+        top = top_section(f["section"])
         entry = by.setdefault((f["pack"], top), {"pack": f["pack"], "section": top, "pass": 0, "fail": 0, "other": 0})
         if f["status"] == "pass":
             entry["pass"] += 1
