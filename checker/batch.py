@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import PolicycheckError
+from .errors import NoPackApplies, PolicycheckError
 
 _STATE: dict[str, Any] = {}
 
@@ -39,39 +39,27 @@ def _init(options: BatchOptions) -> None:
 
 def evaluate_one(path: str) -> dict[str, Any]:
     """Evaluate one fact sheet in a worker; return its summary row (or its error)."""
-    from .evaluate import evaluate
-    from .facts import load_fact_sheet
     from .output import write_atomic
-    from .report import render, run_data
+    from .pipeline import CheckRequest, check_sheet
+    from .report import render
 
     library = _STATE["library"]
     options: BatchOptions = _STATE["options"]
+    request = CheckRequest(specs=options.packs, as_of=options.as_of)
     try:
-        sheet = load_fact_sheet(Path(path), library.vocabulary)
-        as_of = options.as_of or sheet.county.report_date
-        if as_of is None:
-            raise _no_as_of(path)
-        if options.packs:
-            packs = [library.resolve(p, as_of) for p in options.packs]
-        else:
-            packs = library.for_county(sheet.county.name, sheet.county.code, as_of, sheet.requested_packs)
-        if not packs:
-            return {"file": path, "error": "没有适用的规则包 (no pack applies by jurisdiction; use -p)"}
-        data = run_data(evaluate(sheet, packs, library.vocabulary, as_of), library.vocabulary)
-        report = None
-        if options.fmt != "none":
-            report = f"{Path(path).stem}.{options.fmt}"
-            write_atomic(Path(options.outdir) / report, render(options.fmt, data, compact=True), durable=False)
-        return _row(path, data, report)
+        data = check_sheet(Path(path), request, library).data
+    except NoPackApplies:
+        return {"file": path, "error": "没有适用的规则包 (no pack applies by jurisdiction; use -p)"}
     except PolicycheckError as exc:
         return {"file": path, "error": exc.render()}
-
-
-def _no_as_of(path: str) -> PolicycheckError:
-    from .errors import UsageError, problem
-
-    return UsageError(problem(path, None, "no as-of date: no county.report_date and no --as-of.",
-                              "缺少评估日期: 没有 county.report_date, 也未指定 --as-of。"))
+    report = None
+    if options.fmt != "none":
+        report = f"{Path(path).stem}.{options.fmt}"
+        try:
+            write_atomic(Path(options.outdir) / report, render(options.fmt, data, compact=True), durable=False)
+        except PolicycheckError as exc:
+            return {"file": path, "error": exc.render()}
+    return _row(path, data, report)
 
 
 def _row(path: str, data: dict[str, Any], report: str | None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PolicycheckError
-from .evaluate import evaluate
+from .pipeline import CheckRequest, judge
 from .facts import parse_fact_sheet
 from .findings import STATUSES
 from .library import Library
@@ -135,9 +135,8 @@ def _run_case(library: Library, spec: str, defaults: Any, case: LineMap, result:
     sheet_data.key_lines = {"county": county.line, "facts": facts.line}
     try:
         sheet = parse_fact_sheet(sheet_data, result.file, library.vocabulary)
-        as_of = case.get("as_of") or sheet.county.report_date
-        pack = library.resolve(spec, as_of)
-        evaluation = evaluate(sheet, [pack], library.vocabulary, as_of)
+        checked = judge(sheet, library, CheckRequest(specs=(spec,), as_of=case.get("as_of")))
+        pack, evaluation = checked.evaluation.packs[0], checked.evaluation
     except PolicycheckError as exc:
         result.errors.append(exc.render())
         return spec

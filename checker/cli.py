@@ -42,22 +42,6 @@ def _library(rules_dir: str | None, packs: tuple[str, ...] = ()):
     return load_library(Path(rules_dir) if rules_dir else None, only=only)
 
 
-def _library_for_sheet(rules_dir: str | None, packs: tuple[str, ...], data: Any):
-    """The library for one county: the named packs, or only those whose jurisdiction may include it."""
-    if packs:
-        return _library(rules_dir, packs)
-    from .library import load_library, packs_for_place
-
-    county = data.get("county") if isinstance(data, dict) else None
-    if not isinstance(county, dict) or not county.get("name"):
-        return _library(rules_dir)
-    code = str(county["code"]) if county.get("code") is not None else None
-    root = Path(rules_dir) if rules_dir else None
-    requested = data.get("packs") if isinstance(data, dict) else None
-    extra = {str(p).partition("@")[0] for p in (requested if isinstance(requested, list) else [requested] if requested else [])}
-    return load_library(root, only=packs_for_place(root, str(county["name"]), code) | extra)
-
-
 _rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
                              help="Folder of rule packs to use instead of the shipped ones (policies/ beside it).")
 _pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
@@ -89,19 +73,6 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
                                  f"{option} '{value}' 不是日期 (YYYY-MM-DD)。")) from None
 
 
-def _select_packs(library, specs: tuple[str, ...], sheet, as_of: dt.date):
-    if specs:
-        return [library.resolve(spec, as_of) for spec in specs]
-    packs = library.for_county(sheet.county.name, sheet.county.code, as_of, sheet.requested_packs)
-    if not packs:
-        raise UsageError(problem(sheet.path, None,
-                                 f"no rule pack applies to {sheet.county.name} ({sheet.county.code or 'no code'}) by jurisdiction.",
-                                 f"没有按辖区适用于 {sheet.county.name} 的规则包。",
-                                 fix_en="Name packs with -p (see `policycheck packs`).",
-                                 fix_zh="请用 -p 指定规则包 (policycheck packs 可列出全部)。"))
-    return packs
-
-
 @main.command()
 @click.argument("fact_sheet", type=click.Path(dir_okay=False))
 @_pack_option
@@ -117,10 +88,9 @@ def _select_packs(library, specs: tuple[str, ...], sheet, as_of: dt.date):
 def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
         by_unit: bool, waivers_file: str | None, rules_dir: str | None) -> None:
     """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
-    from .evaluate import evaluate
-    from .facts import load_fact_sheet, read_fact_sheet
     from .output import check_target, write_atomic
-    from .report import render, run_data
+    from .pipeline import CheckRequest, check_sheet
+    from .report import render
     from .waivers import load_waivers_file
 
     outdir = None
@@ -137,19 +107,10 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         target = Path(output) if output else (Path("report.html") if fmt == "html" else None)
     if target is not None:
         check_target(target)
-    read = read_fact_sheet(Path(fact_sheet))
-    library = _library_for_sheet(rules_dir, packs, read[0])
-    sheet = load_fact_sheet(Path(fact_sheet), library.vocabulary, read)
-    when = _parse_date(as_of, "--as-of") or sheet.county.report_date
-    if when is None:
-        raise UsageError(problem(fact_sheet, None, "no as-of date: the fact sheet has no county.report_date and --as-of was not given.",
-                                 "缺少评估日期: 事实表没有 county.report_date, 也未指定 --as-of。",
-                                 fix_en="Add report_date: YYYY-MM-DD under county:, or pass --as-of.",
-                                 fix_zh="请在 county: 下填写 report_date, 或使用 --as-of。"))
-    chosen = _select_packs(library, packs, sheet, when)
-    extra = load_waivers_file(Path(waivers_file)) if waivers_file else []
-    evaluation = evaluate(sheet, chosen, library.vocabulary, when, extra)
-    data = run_data(evaluation, library.vocabulary)
+    request = CheckRequest(specs=packs, as_of=_parse_date(as_of, "--as-of"),
+                           waivers=tuple(load_waivers_file(Path(waivers_file)) if waivers_file else ()),
+                           rules_dir=Path(rules_dir) if rules_dir else None)
+    data = check_sheet(Path(fact_sheet), request).data
     text = render(fmt, data)
     if target is None:
         click.echo(text, nl=False)
@@ -308,6 +269,7 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
 
     from .batch import BatchOptions, fact_sheets, run_batch, summarise_batch
     from .output import write_atomic
+    from .report import render_summary
 
     when = _parse_date(as_of, "--as-of")
     _library(rules_dir, packs)  # refuse a broken library before starting workers
@@ -330,27 +292,13 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
         rows = list(results)
     summary = summarise_batch(rows)
     write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    write_atomic(out / "summary.html", _render_summary(summary))
+    write_atomic(out / "summary.html", render_summary(summary))
     gaps = sum(1 for r in rows if "error" not in r and r["summary"]["fail"])
     click.echo(f"{summary['counties']} counties evaluated, {gaps} with gaps, {len(summary['unreadable'])} unreadable; "
                f"summary: {out / 'summary.html'}", err=True)
     for bad in summary["unreadable"]:
         click.echo(f"  无法读取 unreadable: {bad['file']}", err=True)
     sys.exit(EXIT_GAPS if gaps else EXIT_OK)
-
-
-def _render_summary(summary: dict) -> str:
-    from .findings import STATUS_ZH
-    from .report import _env
-
-    def colour(rate: int | None) -> str:
-        if rate is None:
-            return "#f3f4f6"
-        # red (0%) → amber → green (100%)
-        hue = round(rate * 1.2)
-        return f"hsl({hue}, 70%, 85%)"
-
-    return _env().get_template("summary.html.j2").render(**summary, status_zh=STATUS_ZH, colour=colour)
 
 
 @main.command()
@@ -388,17 +336,14 @@ def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str
     a, b = library.resolve(old, None), library.resolve(new, None)
     result = diff_packs(a, b)
     if facts_path:
-        from .evaluate import evaluate
         from .facts import load_fact_sheet
+        from .pipeline import CheckRequest, judge
 
         sheet = load_fact_sheet(Path(facts_path), library.vocabulary)
-        when = _parse_date(as_of, "--as-of") or sheet.county.report_date
-        if when is None:
-            raise UsageError(problem(facts_path, None, "no as-of date: give --as-of or a county.report_date.",
-                                     "缺少评估日期: 请用 --as-of 指定, 或在 county: 下填写 report_date。"))
+        when = _parse_date(as_of, "--as-of")
         result["facts"] = facts_path
-        result["flipped"] = flipped(evaluate(sheet, [a], library.vocabulary, when).findings,
-                                    evaluate(sheet, [b], library.vocabulary, when).findings)
+        result["flipped"] = flipped(*(judge(sheet, library, CheckRequest(specs=(spec,), as_of=when)).evaluation.findings
+                                      for spec in (old, new)))
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else render_text(result), nl=fmt == "json")
 
 

@@ -71,6 +71,10 @@ class UsageError(PolicycheckError):
     """The command line asks for something that cannot be done."""
 
 
+class NoPackApplies(UsageError):
+    """No rule pack covers this county: not a broken sheet, just nothing to judge it by."""
+
+
 class OutputError(PolicycheckError):
     """A report cannot be written where it was asked to go."""
 

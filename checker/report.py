@@ -184,6 +184,18 @@ def safe_name(text: str) -> str:
     return "".join("_" if c in '/\\:*?"<>| ' else c for c in text).strip("._") or "unit"
 
 
+def _rate_colour(rate: int | None) -> str:
+    """A matrix cell's background: red (0%) → amber → green (100%); grey where nothing was judged."""
+    if rate is None:
+        return "#f3f4f6"
+    return f"hsl({round(rate * 1.2)}, 70%, 85%)"
+
+
+def render_summary(summary: dict[str, Any]) -> str:
+    """The province summary page of a batch."""
+    return _env().get_template("summary.html.j2").render(**summary, status_zh=STATUS_ZH, colour=_rate_colour)
+
+
 def render(fmt: str, data: dict[str, Any], compact: bool = False) -> str:
     if fmt == "json":
         return to_json(data, compact)

@@ -1,0 +1,105 @@
+"""One fact sheet, start to finish: read it → choose its packs → evaluate → run data.
+
+`run`, `batch`, `diff --facts`, `test` and `compare` on sheets all go through
+`check_sheet`, so a county is judged the same way whichever command asked.
+The CLI only parses options and prints; it never picks packs itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import NoPackApplies, UsageError, problem
+from .evaluate import Evaluation, evaluate
+from .facts import FactSheet, load_fact_sheet, read_fact_sheet
+from .library import Library, load_library, packs_for_place
+from .rulepack import RulePack
+from .waivers import Waiver
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What the caller asks of one sheet: packs (`id[@version]`), as-of date, extra waivers."""
+
+    specs: tuple[str, ...] = ()
+    as_of: dt.date | None = None
+    waivers: tuple[Waiver, ...] = ()
+    rules_dir: Path | None = None
+
+
+@dataclass
+class Checked:
+    sheet: FactSheet
+    evaluation: Evaluation
+    data: dict[str, Any]
+
+
+def load_for(request: CheckRequest, only: set[str] | None = None) -> Library:
+    """The library, limited to the named packs when the request names any."""
+    named = {spec.partition("@")[0] for spec in request.specs}
+    return load_library(request.rules_dir, only=(named or None) if only is None else only)
+
+
+def library_for_raw(request: CheckRequest, raw: Any) -> Library:
+    """For one county: the named packs, or only those whose jurisdiction may include it
+    (judged from the small policy files, so a run parses no pack it will not use)."""
+    if request.specs:
+        return load_for(request)
+    county = raw.get("county") if isinstance(raw, dict) else None
+    if not isinstance(county, dict) or not county.get("name"):
+        return load_library(request.rules_dir)
+    code = str(county["code"]) if county.get("code") is not None else None
+    requested = raw.get("packs")
+    requested = requested if isinstance(requested, list) else [requested] if requested else []
+    extra = {str(p).partition("@")[0] for p in requested}
+    place = packs_for_place(request.rules_dir, str(county["name"]), code)
+    return load_library(request.rules_dir, only=None if place is None else place | extra)
+
+
+def as_of_for(sheet: FactSheet, request: CheckRequest) -> dt.date:
+    when = request.as_of or sheet.county.report_date
+    if when is None:
+        raise UsageError(problem(sheet.path, None,
+                                 "no as-of date: the fact sheet has no county.report_date and --as-of was not given.",
+                                 "缺少评估日期: 事实表没有 county.report_date, 也未指定 --as-of。",
+                                 fix_en="Add report_date: YYYY-MM-DD under county:, or pass --as-of.",
+                                 fix_zh="请在 county: 下填写 report_date, 或使用 --as-of。"))
+    return when
+
+
+def select_packs(library: Library, sheet: FactSheet, request: CheckRequest, when: dt.date) -> list[RulePack]:
+    """The named packs (each once), else those of the county's jurisdiction plus those the sheet requests."""
+    if request.specs:
+        chosen: dict[str, RulePack] = {}
+        for spec in request.specs:
+            pack = library.resolve(spec, when)
+            chosen.setdefault(pack.id, pack)
+        return list(chosen.values())
+    packs = library.for_county(sheet.county.name, sheet.county.code, when, sheet.requested_packs)
+    if not packs:
+        raise NoPackApplies(problem(sheet.path, None,
+                                 f"no rule pack applies to {sheet.county.name} ({sheet.county.code or 'no code'}) by jurisdiction.",
+                                 f"没有按辖区适用于 {sheet.county.name} 的规则包。",
+                                 fix_en="Name packs with -p (see `policycheck packs`).",
+                                 fix_zh="请用 -p 指定规则包 (policycheck packs 可列出全部)。"))
+    return packs
+
+
+def judge(sheet: FactSheet, library: Library, request: CheckRequest) -> Checked:
+    """Evaluate an already-read sheet with a loaded library."""
+    from .report import run_data
+
+    when = as_of_for(sheet, request)
+    packs = select_packs(library, sheet, request, when)
+    evaluation = evaluate(sheet, packs, library.vocabulary, when, list(request.waivers))
+    return Checked(sheet, evaluation, run_data(evaluation, library.vocabulary))
+
+
+def check_sheet(path: Path, request: CheckRequest, library: Library | None = None) -> Checked:
+    """Read the sheet at `path` and judge it; load the library for it unless one is given."""
+    read = read_fact_sheet(path)
+    library = library or library_for_raw(request, read[0])
+    sheet = load_fact_sheet(path, library.vocabulary, read)
+    return judge(sheet, library, request)
