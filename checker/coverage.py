@@ -78,7 +78,7 @@ def _mark(found: list[Sentence], lines: list[str], quote: str, add) -> None:
 
 
 def text_coverage(pack: RulePack) -> dict[str, Any]:
-    lines = pack.policy.lines
+    lines = pack.policy.lines_of(pack.text)
     found = sentences(lines)
     for s in found:
         s.heading = _is_heading(s, lines)

@@ -19,6 +19,7 @@ from .vocabulary import COUNTY, FactDef, ValueProblem, Vocabulary
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
 
 COUNTY_KEYS = ("name", "code", "province", "city", "kind", "report_date")
+TOP_KEYS = ("county", "packs", "units", "facts", "waivers")
 KINDS = ("市辖区", "县", "县级市", "自治县", "旗", "自治旗", "林区", "特区", "功能区")
 _CODE = re.compile(r"^\d{6}$")
 
@@ -54,6 +55,7 @@ class FactSheet:
     encoding_note: str | None = None
     waivers: Any = None
     requested_packs: tuple[str, ...] = ()  # packs the sheet asks for besides those of its jurisdiction
+    units: dict[str, str] = field(default_factory=dict)  # role → the county's own name for that body
 
     def subjects_of(self, collection: str | None) -> list[Subject]:
         return [s for s in self.subjects if s.collection == collection]
@@ -86,9 +88,9 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
                                      "事实表应为包含 county: 和 facts: 的映射。",
                                      fix_en="Start from `policycheck template`.", fix_zh="请用 policycheck template 生成模板后填写。"))
     for key in data:
-        if key not in ("county", "packs", "facts", "waivers"):
-            problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: county, packs, facts, waivers).",
-                                    f"未知的顶层键 '{key}' (允许: county, packs, facts, waivers)。", column=data.column_of(key)))
+        if key not in TOP_KEYS:
+            problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: {', '.join(TOP_KEYS)}).",
+                                    f"未知的顶层键 '{key}' (允许: {', '.join(TOP_KEYS)})。", column=data.column_of(key)))
     requested = data.get("packs") or []
     if isinstance(requested, str):
         requested = [requested]
@@ -97,6 +99,7 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
                                 "'packs:' 应列出规则包名称, 如 [reform-annual]。"))
         requested = []
     county = _county(data.get("county"), data, path, problems)
+    units = _units(data.get("units"), data, path, vocab, problems)
     subjects = [Subject(COUNTY, None, county.name if county else "")]
     values: dict[str, dict[str, Any]] = {COUNTY: {}}
     lines: dict[tuple[str, str], int] = {}
@@ -119,7 +122,38 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
               if name in vocab.collections and (name in with_entries or raw == [])}
     _count_collections(vocab, listed, subjects, values)
     _from_county(vocab, county, values)
-    return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"), tuple(requested))
+    return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"), tuple(requested), units)
+
+
+def _units(node: Any, parent: LineMap, path: str, vocab: Vocabulary, problems: list) -> dict[str, str]:
+    """The county's own names for its bodies, keyed by role (or the role's Chinese label)."""
+    if node is None:
+        return {}
+    if not isinstance(node, LineMap):
+        problems.append(problem(path, parent.line_of("units"), "'units:' maps roles to this county's names for them, "
+                                "e.g. health_bureau: 云州区卫生健康和体育局.",
+                                "'units:' 应为 \"角色: 本县单位名称\" 的映射, 如 health_bureau: 云州区卫生健康和体育局。"))
+        return {}
+    from .script import to_simplified
+
+    by_label = {to_simplified(r.label): r.name for r in vocab.roles.values()}
+    out: dict[str, str] = {}
+    for key, name in node.items():
+        role = key if key in vocab.roles else by_label.get(to_simplified(str(key)))
+        if role is None:
+            from difflib import get_close_matches
+
+            close = get_close_matches(str(key), list(vocab.roles), n=1)
+            hint = f" did you mean '{close[0]}'?" if close else ""
+            problems.append(problem(path, node.line_of(key), f"units: unknown role '{key}'.{hint} (roles: {', '.join(vocab.roles)})",
+                                    f"units: 未知的单位角色 '{key}'。{'您是否想写 ' + repr(close[0]) + '?' if close else ''}",
+                                    column=node.column_of(key)))
+        elif not isinstance(name, str) or not name.strip():
+            problems.append(problem(path, node.line_of(key), f"units: {key}: give the department's full name as text.",
+                                    f"units: {key}: 请填写该单位的全称。", column=node.column_of(key)))
+        else:
+            out[role] = to_simplified(name.strip())
+    return out
 
 
 def _county(node: Any, parent: LineMap, path: str, problems: list) -> County | None:

@@ -8,6 +8,7 @@ did not submit is never a failure.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,10 +16,16 @@ from typing import Any
 from . import conditions as cond
 from .engine import CompiledPack, Firing, Outcome
 from .facts import FactSheet, Subject
-from .rulepack import Rule, RulePack
+from .rulepack import PERIODS, Deadline, Rule, RulePack
+from .units import responsible
 from .vocabulary import COUNTY, Vocabulary
 
 STATUSES = ("fail", "not_due", "missing", "waived", "pass", "not_applicable")
+# What a finding counts as in the county's headline: binding duties of the county
+# itself. 力争 targets, encouraged items and the duties of bodies above the county
+# are shown apart and never counted as the county's gaps.
+CATEGORIES = ("binding", "strive", "encouraged", "above")
+CATEGORY_ZH = {"binding": "约束性要求", "strive": "力争目标", "encouraged": "鼓励事项", "above": "上级部门事项"}
 STATUS_ZH = {"fail": "未达标", "not_due": "未到期", "missing": "待补充", "waived": "整改期内",
              "pass": "达标", "not_applicable": "不适用"}
 
@@ -70,6 +77,15 @@ class Finding:
     shortfall_value: float | None = None  # distance to the target, in the fact's unit
     waiver: dict[str, Any] | None = None
     order: tuple[int, int, int] = (0, 0, 0)
+    force: str = "binding"
+    level: str = "county"
+    guide: tuple[str, ...] = ()
+    quote_original: str | None = None
+    deadline_source: str | None = None  # text | plan (the plan's period end) | immediate | None
+
+    @property
+    def category(self) -> str:
+        return "above" if self.level == "above" else self.force
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,14 +98,26 @@ class Finding:
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "days": self.days, "progress": self.progress,
             "lead": self.lead, "lead_inferred": self.lead_inferred, "co_responsible": list(self.co_responsible),
+            "guide": list(self.guide), "force": self.force, "scope": self.level, "category": self.category,
+            "deadline_source": self.deadline_source, "quote_original": self.quote_original,
             "missing": self.missing, "why": [w.as_dict() for w in self.why], "note": self.note,
             "waiver": self.waiver,
         }
 
 
 def summarise(findings: list[Finding]) -> dict[str, int]:
-    counts = Counter(f.status for f in findings)
+    """Count per status of the county's binding duties (the headline)."""
+    counts = Counter(f.status for f in findings if f.category == "binding")
     return {status: counts.get(status, 0) for status in STATUSES}
+
+
+def summarise_categories(findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """Counts per status for each category, binding included."""
+    out: dict[str, dict[str, int]] = {}
+    for category in CATEGORIES:
+        counts = Counter(f.status for f in findings if f.category == category)
+        out[category] = {status: counts.get(status, 0) for status in STATUSES}
+    return out
 
 
 def classify(pack_index: int, compiled: CompiledPack, outcome: Outcome, sheet: FactSheet,
@@ -149,14 +177,15 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
     county_values = sheet.values.get(COUNTY, {})
     facts = _condition_facts(rule)
     unknown = [f for f in facts if not _known(f, subject, sheet, vocab, outcome)[0]]
-    deadline = rule.deadline.resolve(county_values) if rule.deadline else None
+    due, source = _due(pack, rule)
+    deadline = due.resolve(county_values) if due else None
     why: list[Why]
     days = None
     if key in outcome.fails:
         why = _why(outcome.fails[key], sheet, vocab, outcome, names)
-        if rule.deadline and deadline is None:
-            status, unknown = "missing", [rule.deadline.year_fact or ""]
-        elif deadline is not None and deadline > as_of:
+        if due and not due.immediate and deadline is None:
+            status, unknown = "missing", [due.year_fact or ""]
+        elif deadline is not None and deadline > as_of and _on_track(rule, subject, sheet, vocab, outcome, deadline, as_of):
             status, days = "not_due", (deadline - as_of).days
         else:
             status = "fail"
@@ -172,28 +201,70 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
         status, why = "missing", _listed(facts, subject, sheet, vocab, outcome, names)
     else:
         status, why = "pass", _listed(facts, subject, sheet, vocab, outcome, names)
+    who = responsible(pack, rule, subject, sheet, vocab)
+    if who.foreign:
+        status, why, unknown, days = "not_applicable", [], [], None
     finding = Finding(
         rule=rule.id, pack=pack.id, version=pack.version, status=status, section=rule.section, quote=rule.quote,
         requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target,
-        actual=_actual(rule, subject, sheet, vocab, outcome), deadline=deadline, lead=rule.lead,
-        co_responsible=rule.co_responsible, why=why,
+        actual=_actual(rule, subject, sheet, vocab, outcome), deadline=deadline, lead=who.lead,
+        co_responsible=who.co, why=why,
         subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
         note=rule.note, lead_inferred=rule.lead_inferred,
-        missing=[_label(vocab, f) for f in _grouped(unknown)] if status == "missing" else [], days=days)
+        missing=[_label(vocab, f) for f in _grouped(unknown)] if status == "missing" else [], days=days,
+        force=rule.force, level=rule.level, guide=who.guide, quote_original=pack.policy.original_of(rule.quote, pack.text),
+        deadline_source=source if deadline is not None or source == "immediate" else None)
+    if who.foreign:
+        finding.actual = "本条由其他县(市、区)的单位负责"
     if status in ("fail", "not_due"):
-        finding.shortfall, finding.progress, finding.shortfall_value = _gap(rule, subject, sheet, vocab, outcome)
+        finding.shortfall, finding.progress, finding.shortfall_value = _gap(rule, subject, sheet, vocab, outcome,
+                                                                             deadline if status == "fail" else None, as_of)
     return finding
+
+
+def _due(pack: RulePack, rule: Rule) -> tuple[Deadline | None, str | None]:
+    """The deadline that judges a rule: its own, else (binding or not) the end of the plan's period."""
+    if rule.deadline is not None:
+        return rule.deadline, "immediate" if rule.deadline.immediate else "text"
+    if pack.undated_deadline is not None:
+        return pack.undated_deadline, "plan"
+    return None, None
+
+
+def _periods_ended(rule: Rule, deadline: dt.date, as_of: dt.date) -> int | None:
+    """How many of a periodic duty's periods of the deadline's year have ended by `as_of`."""
+    if rule.periodic is None or as_of.year != deadline.year:
+        return None
+    months = 12 // PERIODS[rule.periodic.every]
+    return ((as_of.month - 1) + (1 if as_of.month != (as_of + dt.timedelta(days=1)).month else 0)) // months
+
+
+def _on_track(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
+              deadline: dt.date, as_of: dt.date) -> bool:
+    """A periodic duty whose past periods were missed is a gap now, before the year's end."""
+    ended = _periods_ended(rule, deadline, as_of)
+    if ended is None:
+        return True
+    test = rule.require
+    assert isinstance(test, cond.Test) and rule.periodic is not None
+    known, value = _known(test.fact, subject, sheet, vocab, outcome)
+    return known and value >= ended * rule.periodic.times
 
 
 def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary, order: tuple[int, int, int]) -> Finding:
     collection = vocab.collections[rule.for_each or ""]
+    subject = Subject(f"{rule.for_each}#-", rule.for_each, f"(未提交{collection.label})")
+    who = responsible(pack, rule, subject, sheet, vocab)
+    due, source = _due(pack, rule)
+    deadline = due.resolve(sheet.values.get(COUNTY, {})) if due else None
     return Finding(
         rule=rule.id, pack=pack.id, version=pack.version, status="missing", section=rule.section, quote=rule.quote,
         requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target, actual="未提交",
-        deadline=rule.deadline.resolve(sheet.values.get(COUNTY, {})) if rule.deadline else None,
-        lead=rule.lead, co_responsible=rule.co_responsible, why=[], subject=f"(未提交{collection.label})",
+        deadline=deadline, lead=who.lead, co_responsible=who.co, why=[], subject=subject.name,
         subject_kind=collection.label, note=rule.note, lead_inferred=rule.lead_inferred,
-        missing=[f"{collection.label}名单 ({collection.name})"], order=order)
+        missing=[f"{collection.label}名单 ({collection.name})"], order=order,
+        force=rule.force, level=rule.level, guide=who.guide, quote_original=pack.policy.original_of(rule.quote, pack.text),
+        deadline_source=source if deadline is not None else None)
 
 
 def _label(vocab: Vocabulary, fact: str) -> str:
@@ -270,8 +341,13 @@ def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, o
     return "; ".join(parts)
 
 
-def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> tuple[str, str, float | None]:
-    """For a single numeric threshold: how far off (shortfall) and how far along (progress)."""
+def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
+         deadline: dt.date | None = None, as_of: dt.date | None = None) -> tuple[str, str, float | None]:
+    """For a single numeric threshold: how far off (shortfall) and how far along (progress).
+
+    A periodic duty that fails before its year ends is short of what the
+    periods already ended required, not of the whole year's number.
+    """
     test = rule.require
     if not isinstance(test, cond.Test) or test.op not in ("ge", "gt", "le", "lt"):
         return "", "", None
@@ -281,16 +357,30 @@ def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outc
     known, value = _known(test.fact, subject, sheet, vocab, outcome)
     if not known:
         return "", "", None
-    diff = _tidy(abs(test.value - value))
+    target = test.value
+    ended = _periods_ended(rule, deadline, as_of) if deadline and as_of and deadline > as_of else None
+    if ended is not None and rule.periodic is not None:
+        target = ended * rule.periodic.times
+    diff = _tidy(abs(target - value))
     word = "差 " if test.op in ("ge", "gt") else "超出 "
     if fdef.type == "percent" and fdef.unit == "%":
         shortfall = f"{word}{diff} 个百分点"
     else:
         shortfall = word + fdef.show(diff)
+    if ended is not None:
+        shortfall += f" (截至评估日应完成 {fdef.show(target)})"
     progress = ""
-    if test.op in ("ge", "gt") and test.value > 0:
-        progress = f"{min(value / test.value, 1) * 100:.0f}%"
+    if test.op in ("ge", "gt") and target > 0:
+        progress = _percent_floor(value / target)
     return shortfall, progress, diff
+
+
+def _percent_floor(share: float) -> str:
+    """Progress rounded down to one decimal: an unmet target never shows 100%."""
+    tenths = math.floor(min(max(share, 0.0), 1.0) * 1000 + 1e-9)
+    if share < 1 and tenths >= 1000:
+        tenths = 999
+    return f"{tenths // 10}%" if tenths % 10 == 0 else f"{tenths / 10:.1f}%"
 
 
 def _tidy(value: float) -> float | int:

@@ -8,6 +8,8 @@ from pathlib import Path
 from .errors import RulePackError, problem
 from .yamlsource import LineMap, YamlSourceError, read_yaml
 
+DEFAULT_TEXT = "text.txt"
+
 
 @dataclass(frozen=True)
 class Jurisdiction:
@@ -28,13 +30,34 @@ class Policy:
     text_path: Path
     lines: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    # Further clean texts beside text.txt (e.g. restored.txt: simplified script, spun words restored),
+    # each as its lines; a pack version names the one it quotes.
+    texts: dict[str, list[str]] = field(default_factory=dict)
+    sections: dict[str, str] = field(default_factory=dict)  # top-level section → its title
+    title_simplified: str = ""
 
-    def find(self, quote: str) -> int | None:
+    def lines_of(self, text: str = DEFAULT_TEXT) -> list[str]:
+        return self.lines if text == DEFAULT_TEXT else self.texts.get(text, [])
+
+    def find(self, quote: str, text: str = DEFAULT_TEXT) -> int | None:
         """The 1-based line of the clean text holding `quote` verbatim, or None."""
-        for number, line in enumerate(self.lines, start=1):
+        for number, line in enumerate(self.lines_of(text), start=1):
             if quote in line:
                 return number
         return None
+
+    def original_of(self, quote: str, text: str) -> str | None:
+        """The same passage in text.txt, for audit, where `text` is a line-for-line restoration of it."""
+        if text == DEFAULT_TEXT:
+            return quote
+        number = self.find(quote, text)
+        if number is None or number > len(self.lines):
+            return None
+        restored, original = self.lines_of(text)[number - 1], self.lines[number - 1]
+        if len(restored) != len(original):
+            return None
+        start = restored.index(quote)
+        return original[start:start + len(quote)]
 
 
 def load_policy(folder: Path) -> Policy:
@@ -58,11 +81,23 @@ def load_policy(folder: Path) -> Policy:
         if isinstance(item, dict) and item.get("name"):
             code = item.get("code")
             juris.append(Jurisdiction(str(item["name"]), str(code) if code is not None else None))
+    texts: dict[str, list[str]] = {}
+    for name in meta.get("texts") or {}:
+        other = folder / str(name)
+        if other.name != str(name) or other.name == DEFAULT_TEXT:
+            raise RulePackError(problem(meta_path, meta.line_of("texts"), f"texts: '{name}' must be a file name in {folder}, not text.txt."))
+        try:
+            texts[other.name] = other.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RulePackError(problem(meta_path, meta.line_of("texts"), f"cannot read the clean text {other}: {exc}.")) from None
+    sections = meta.get("sections") or {}
     return Policy(
         id=str(meta["id"]), title=str(meta["title"]), issuer=str(meta["issuer"]),
         number=meta.get("number"), issued=_date(meta.get("issued")),
         in_force_from=_date(meta.get("in_force_from")), in_force_to=_date(meta.get("in_force_to")),
-        jurisdictions=tuple(juris), text_path=text_path, lines=text.splitlines(), meta=dict(meta))
+        jurisdictions=tuple(juris), text_path=text_path, lines=text.splitlines(), meta=dict(meta),
+        texts=texts, sections={str(k): str(v) for k, v in sections.items()} if isinstance(sections, dict) else {},
+        title_simplified=str(meta.get("title_simplified") or ""))
 
 
 def _date(value: object) -> dt.date | None:

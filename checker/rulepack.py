@@ -22,11 +22,16 @@ from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
-DEADLINE_TEMPLATE = re.compile(r"^\{(?P<fact>[a-z][a-z0-9_]*)(?P<offset>[+-]\d+)?\}-(?P<md>\d{2}-\d{2})$")
+DEADLINE_TEMPLATE = re.compile(r"^\{(?P<fact>[a-z][a-z0-9_]*)(?P<offset>[+-]\d+)?\}-(?P<md>\d{2}(-\d{2})?)$")
 RULE_KEYS = {"id", "kind", "section", "quote", "requirement", "for_each", "when", "require", "derive",
-             "target", "deadline", "lead", "co_responsible", "lead_inferred", "note"}
+             "target", "deadline", "lead", "co_responsible", "lead_inferred", "note",
+             "force", "scope", "guide", "periodic"}
 PACK_KEYS = {"id", "version", "title", "policy", "applies_to", "in_force", "always_co_responsible",
-             "default_lead", "released", "changes"}
+             "default_lead", "released", "changes", "text", "undated_deadline", "undated_note", "units"}
+FORCES = ("binding", "strive", "encouraged")
+SCOPES = ("county", "above")
+PERIODS = {"month": 12, "quarter": 4, "half_year": 2, "year": 1}
+UNIT_KEYS = {"level", "name", "counterpart", "role", "county", "institution", "name_fact"}
 COVERAGE_STATUS = ("encoded", "uncheckable")
 COVERAGE_KEYS = {"section", "status", "reason", "rules", "quote", "quotes", "note"}
 
@@ -38,24 +43,60 @@ class Deadline:
     date: dt.date | None = None
     year_fact: str | None = None
     year_offset: int = 0
-    month_day: str = ""
+    month_day: str = ""  # "06-30", or "02": the last day of that month (leap years included)
+    immediate: bool = False  # an irreversible act: a gap as soon as it is breached
 
     def resolve(self, values: dict[str, Any]) -> dt.date | None:
-        if self.date is not None:
+        if self.date is not None or self.immediate:
             return self.date
         year = values.get(self.year_fact)
         if not isinstance(year, int):
             return None
+        year += self.year_offset
         try:
-            return dt.date.fromisoformat(f"{year + self.year_offset:04d}-{self.month_day}")
+            if len(self.month_day) == 2:
+                month = int(self.month_day)
+                return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+            return dt.date.fromisoformat(f"{year:04d}-{self.month_day}")
         except ValueError:  # refused by lint; kept safe for packs loaded otherwise
             return None
 
     def __str__(self) -> str:
+        if self.immediate:
+            return "immediate"
         if self.date is not None:
             return self.date.isoformat()
         off = f"{self.year_offset:+d}" if self.year_offset else ""
         return f"{{{self.year_fact}{off}}}-{self.month_day}"
+
+
+@dataclass(frozen=True)
+class UnitDef:
+    """A responsible unit as a pack's text names it, and what it is for a county's report.
+
+    level is `above` (a city or provincial body, named in full), `role` (a body every
+    county has: resolved to this county's own department) or `institution` (an entry
+    of a collection: resolved to that entry's own name).
+    """
+
+    key: str
+    level: str
+    name: str = ""  # full name (above) or a name template with {county}/{city} (role)
+    counterpart: str | None = None  # role that does the work where a county rule names this body
+    role: str | None = None
+    county: str | None = None  # code of the one county this unit belongs to
+    collection: str | None = None
+    name_fact: str | None = None
+
+
+@dataclass(frozen=True)
+class Periodic:
+    every: str
+    times: int = 1
+
+    @property
+    def per_year(self) -> int:
+        return PERIODS[self.every] * self.times
 
 
 @dataclass
@@ -79,6 +120,10 @@ class Rule:
     line: int
     quote_line: int | None = None
     reads: tuple[str, ...] = ()
+    force: str = "binding"
+    level: str = "county"  # the pack's `scope:` key — county, or above (a duty of a body above the county)
+    guide: tuple[str, ...] = ()
+    periodic: Periodic | None = None
 
     @property
     def scope(self) -> str:
@@ -112,6 +157,10 @@ class RulePack:
     sha256: str
     released: bool = True
     always_co_responsible: tuple[str, ...] = ()
+    text: str = "text.txt"
+    undated_deadline: Deadline | None = None
+    undated_note: str = ""
+    units: dict[str, UnitDef] | None = None
 
     @property
     def ref(self) -> str:
@@ -164,8 +213,16 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
         if value is not None and not isinstance(value, dt.date):
             problems.append(problem(path, head.line_of("in_force"), f"in_force.{label} must be a date (YYYY-MM-DD) or null."))
     always = tuple(_str_list(head.get("always_co_responsible")))
-    rules = _load_rules(data.get("rules"), path, vocab, policy, problems, always)
-    coverage = _load_coverage(data.get("coverage"), path, rules, problems, policy)
+    text = str(head.get("text") or "text.txt")
+    if text != "text.txt" and text not in policy.texts:
+        problems.append(problem(path, head.line_of("text"), f"text '{text}' is not a clean text of policies/{policy.id} "
+                                f"(known: text.txt{''.join(', ' + t for t in policy.texts)}); list it under texts: in policy.yaml."))
+        text = "text.txt"
+    units = _load_units(head.get("units"), head, path, vocab, problems) if "units" in head else None
+    undated = _deadline(head, "pack", path, vocab, problems, key="undated_deadline", allow_immediate=False)
+    context = _PackContext(policy, text, units, always)
+    rules = _load_rules(data.get("rules"), path, vocab, context, problems)
+    coverage = _load_coverage(data.get("coverage"), path, rules, problems, policy, text)
     _check_derivations(rules, vocab, path, problems)
     if problems:
         raise RulePackError(problems)
@@ -174,7 +231,75 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
         applies_to=applies_to, in_force_from=in_from if isinstance(in_from, dt.date) else policy.in_force_from,
         in_force_to=in_to if isinstance(in_to, dt.date) else policy.in_force_to,
         rules=rules, coverage=coverage, path=path, sha256=hashlib.sha256(raw).hexdigest(),
-        released=bool(head.get("released", True)), always_co_responsible=always)
+        released=bool(head.get("released", True)), always_co_responsible=always, text=text,
+        undated_deadline=undated, undated_note=str(head.get("undated_note") or ""), units=units)
+
+
+@dataclass(frozen=True)
+class _PackContext:
+    """What every rule of a pack is checked against: its text, its units, its always-co-responsible units."""
+
+    policy: Policy
+    text: str
+    units: dict[str, UnitDef] | None
+    always: tuple[str, ...]
+
+
+def _load_units(node: Any, head: LineMap, path: Path, vocab: Vocabulary, problems: list) -> dict[str, UnitDef]:
+    if not isinstance(node, LineMap) or not node:
+        problems.append(problem(path, head.line_of("units"), "units: maps each unit name the text uses to what it is "
+                                "({level: above, name: …} | {role: …} | {institution: COLLECTION})."))
+        return {}
+    out: dict[str, UnitDef] = {}
+    for key, spec in node.items():
+        line = node.line_of(key)
+        if not isinstance(spec, LineMap):
+            problems.append(problem(path, line, f"unit '{key}': give a mapping, e.g. {{role: health_bureau}}."))
+            continue
+        _check_keys(spec, UNIT_KEYS, path, f"unit '{key}'", problems)
+        unit = _unit(str(key), spec, path, line, vocab, problems)
+        if unit is not None:
+            out[str(key)] = unit
+    return out
+
+
+def _unit(key: str, spec: LineMap, path: Path, line: int, vocab: Vocabulary, problems: list) -> UnitDef | None:
+    kinds = [k for k in ("level", "role", "institution") if k in spec]
+    if len(kinds) != 1 or (kinds == ["level"] and spec.get("level") != "above"):
+        problems.append(problem(path, line, f"unit '{key}': say exactly one of level: above, role: ROLE or institution: COLLECTION."))
+        return None
+    for field_name in ("counterpart", "role"):
+        role = spec.get(field_name)
+        if role is not None and role not in vocab.roles:
+            problems.append(problem(path, line, f"unit '{key}': unknown role '{role}' (known: {', '.join(vocab.roles)}); "
+                                    "declare it in rules/vocabulary/roles.yaml."))
+            return None
+    county = spec.get("county")
+    if county is not None and not re.fullmatch(r"\d{6}", str(county)):
+        problems.append(problem(path, line, f"unit '{key}': county must be a 6-digit 行政区划代码 in quotes."))
+        return None
+    if kinds == ["level"]:
+        if not spec.get("name"):
+            problems.append(problem(path, line, f"unit '{key}': a body above the county needs its full name (name:)."))
+            return None
+        return UnitDef(key, "above", str(spec["name"]), spec.get("counterpart"))
+    if kinds == ["role"]:
+        name = str(spec.get("name") or vocab.roles[spec["role"]].default)
+        if "{county}" not in name and county is None:
+            problems.append(problem(path, line, f"unit '{key}': a role's name template must contain {{county}}."))
+            return None
+        return UnitDef(key, "role", name, role=str(spec["role"]), county=str(county) if county else None)
+    collection = str(spec.get("institution"))
+    if collection not in vocab.collections:
+        problems.append(problem(path, line, f"unit '{key}': unknown collection '{collection}' (known: {', '.join(vocab.collections)})."))
+        return None
+    name_fact = spec.get("name_fact")
+    if name_fact is not None:
+        fdef = vocab.facts.get(str(name_fact))
+        if fdef is None or fdef.scope != collection or fdef.type != "text":
+            problems.append(problem(path, line, f"unit '{key}': name_fact '{name_fact}' must be a text fact of {collection}."))
+            return None
+    return UnitDef(key, "institution", collection=collection, name_fact=str(name_fact) if name_fact else None)
 
 
 def _check_keys(node: LineMap, allowed: set, path: Path, what: str, problems: list) -> None:
@@ -191,8 +316,7 @@ def _str_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def _load_rules(node: Any, path: Path, vocab: Vocabulary, policy: Policy, problems: list,
-                always: tuple[str, ...]) -> list[Rule]:
+def _load_rules(node: Any, path: Path, vocab: Vocabulary, context: _PackContext, problems: list) -> list[Rule]:
     if not isinstance(node, LineList) or not node:
         problems.append(problem(path, None, "a pack needs a non-empty 'rules:' list."))
         return []
@@ -203,7 +327,7 @@ def _load_rules(node: Any, path: Path, vocab: Vocabulary, policy: Policy, proble
         if not isinstance(spec, LineMap):
             problems.append(problem(path, line, "each rule must be a mapping."))
             continue
-        rule = _load_rule(spec, path, vocab, policy, problems, always)
+        rule = _load_rule(spec, path, vocab, context, problems)
         if rule is None:
             continue
         if rule.id in seen:
@@ -214,8 +338,8 @@ def _load_rules(node: Any, path: Path, vocab: Vocabulary, policy: Policy, proble
     return rules
 
 
-def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, policy: Policy, problems: list,
-               always: tuple[str, ...]) -> Rule | None:
+def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, context: _PackContext, problems: list) -> Rule | None:
+    policy, always = context.policy, context.always
     before = len(problems)
     _check_keys(spec, RULE_KEYS, path, f"rule {spec.get('id', '?')}", problems)
     rid = str(spec.get("id", ""))
@@ -232,9 +356,9 @@ def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, policy: Policy, pro
     if not isinstance(quote, str) or not quote.strip():
         problems.append(problem(path, spec.line, f"rule {rid}: 'quote' is required, verbatim from policies/{policy.id}/text.txt."))
     else:
-        quote_line = policy.find(quote)
+        quote_line = policy.find(quote, context.text)
         if quote_line is None:
-            problems.append(problem(path, at("quote"), f"rule {rid}: quote is not verbatim in policies/{policy.id}/text.txt: «{quote[:40]}…»",
+            problems.append(problem(path, at("quote"), f"rule {rid}: quote is not verbatim in policies/{policy.id}/{context.text}: «{quote[:40]}…»",
                                     fix_en="Copy the words exactly from the clean text, within one paragraph."))
     req = spec.get("requirement")
     req_zh = req.get("zh", "") if isinstance(req, dict) else ""
@@ -261,12 +385,21 @@ def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, policy: Policy, pro
             problems.append(problem(path, at("derive"), f"rule {rid}: derived fact '{derive}' has scope {fdef.scope}, the rule {scope}."))
         if when is None:
             problems.append(problem(path, spec.line, f"rule {rid}: a derive rule needs 'when' (what must hold to conclude it)."))
-    deadline = _deadline(spec, rid, path, vocab, problems)
+    deadline = _deadline(spec, f"rule {rid}", path, vocab, problems)
     lead = str(spec.get("lead") or "")
     if kind == "check" and not lead:
         problems.append(problem(path, spec.line, f"rule {rid}: 'lead' (牵头单位) is required."))
     co = tuple(_str_list(spec.get("co_responsible")))
     co = co + tuple(u for u in always if u not in co and u != lead)
+    guide = tuple(_str_list(spec.get("guide")))
+    force, level = spec.get("force", "binding"), spec.get("scope", "county")
+    if force not in FORCES:
+        problems.append(problem(path, at("force"), f"rule {rid}: force must be one of {', '.join(FORCES)}, not '{force}'."))
+    if level not in SCOPES:
+        problems.append(problem(path, at("scope"), f"rule {rid}: scope must be one of {', '.join(SCOPES)}, not '{level}'."))
+    periodic = _periodic(spec, rid, path, vocab, require, for_each, problems)
+    if kind == "check" and context.units is not None:
+        _check_units(rid, spec, context.units, lead, co, guide, for_each, str(level), path, problems)
     if len(problems) > before:
         return None
     reads = tuple(dict.fromkeys(cond.facts_of(when) + cond.facts_of(require)
@@ -274,7 +407,51 @@ def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, policy: Policy, pro
     target = str(spec.get("target") or cond.describe(require, lambda f: _label(vocab, f), lambda f, v: _show(vocab, f, v)))
     return Rule(rid, kind, section, quote, req_zh, req_en, for_each, when, require,
                 str(derive) if derive else None, target, deadline, lead, co,
-                bool(spec.get("lead_inferred", False)), str(spec.get("note") or ""), spec.line, quote_line, reads)
+                bool(spec.get("lead_inferred", False)), str(spec.get("note") or ""), spec.line, quote_line, reads,
+                str(force), str(level), guide, periodic)
+
+
+def _check_units(rid: str, spec: LineMap, units: dict[str, UnitDef], lead: str, co: tuple[str, ...],
+                 guide: tuple[str, ...], for_each: str | None, level: str, path: Path, problems: list) -> None:
+    """Every unit a rule names is one of the pack's units, and an institution leads only its own entries."""
+    for key, names in (("lead", (lead,)), ("co_responsible", co), ("guide", guide)):
+        for name in names:
+            unit = units.get(name)
+            if unit is None:
+                from difflib import get_close_matches
+
+                close = get_close_matches(name, list(units), n=1, cutoff=0.5)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                problems.append(problem(path, spec.line_of(key) if key in spec else spec.line,
+                                        f"rule {rid}: {key}: '{name}' is not in the pack's units:{hint}",
+                                        fix_en="Add it under pack: units: with its level, or use the name already listed."))
+            elif unit.level == "institution" and unit.collection != for_each:
+                problems.append(problem(path, spec.line_of(key) if key in spec else spec.line,
+                                        f"rule {rid}: {key}: '{name}' is each entry of {unit.collection}; only a rule "
+                                        f"with for_each: {unit.collection} can name it (a collective is not a department)."))
+    lead_unit = units.get(lead)
+    if lead_unit is not None and lead_unit.level == "above" and not lead_unit.counterpart and level != "above":
+        problems.append(problem(path, spec.line_of("lead"), f"rule {rid}: lead '{lead}' is a body above the county with no "
+                                "county counterpart: mark the rule scope: above, or give the unit a counterpart role."))
+
+
+def _periodic(spec: LineMap, rid: str, path: Path, vocab: Vocabulary, require: cond.Expr | None,
+              for_each: str | None, problems: list) -> Periodic | None:
+    node = spec.get("periodic")
+    if node is None:
+        return None
+    every = node.get("every") if isinstance(node, dict) else None
+    times = node.get("times", 1) if isinstance(node, dict) else None
+    if every not in PERIODS or not isinstance(times, int) or isinstance(times, bool) or times < 1:
+        problems.append(problem(path, spec.line_of("periodic"), f"rule {rid}: periodic needs every: "
+                                f"{'|'.join(PERIODS)} and times: a whole number ≥ 1."))
+        return None
+    fdef = vocab.fact(require.fact) if isinstance(require, cond.Test) else None
+    if fdef is None or require.op not in ("ge", "gt") or fdef.type != "integer":  # type: ignore[union-attr]
+        problems.append(problem(path, spec.line_of("periodic"), f"rule {rid}: a periodic rule requires one count "
+                                "(an integer fact) to reach the year's number: require: {fact: …, ge: N}."))
+        return None
+    return Periodic(str(every), times)
 
 
 def _show(vocab: Vocabulary, fact: str, value: Any) -> str:
@@ -355,30 +532,36 @@ def _type_mismatch(fdef, test: cond.Test) -> str:
     return ""
 
 
-def _deadline(spec: LineMap, rid: str, path: Path, vocab: Vocabulary, problems: list) -> Deadline | None:
-    value = spec.get("deadline")
+def _deadline(spec: LineMap, what: str, path: Path, vocab: Vocabulary, problems: list,
+              key: str = "deadline", allow_immediate: bool = True) -> Deadline | None:
+    value = spec.get(key)
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
         return Deadline(date=value)
+    if allow_immediate and value == "immediate":
+        return Deadline(immediate=True)
     match = DEADLINE_TEMPLATE.match(str(value))
     if match:
         fdef = vocab.facts.get(match["fact"])
+        md = match["md"] if "-" in match["md"] else f"{match['md']}-01"
         try:  # the month-day must exist in every year: 02-29 would fail in three years of four
-            dt.date.fromisoformat(f"2001-{match['md']}")
+            dt.date.fromisoformat(f"2001-{md}")
         except ValueError:
             fdef = None
         if fdef is not None and fdef.type == "integer" and fdef.scope == COUNTY:
             return Deadline(year_fact=match["fact"], year_offset=int(match["offset"] or 0), month_day=match["md"])
-    problems.append(problem(path, spec.line_of("deadline"),
-                            f"rule {rid}: deadline '{value}' is not a date (YYYY-MM-DD) or a template like '{{plan_year}}-06-30' "
-                            f"naming a county-level integer fact, with a month-day that exists in every year (not 02-29)."))
+    problems.append(problem(path, spec.line_of(key),
+                            f"{what}: {key} '{value}' is not a date (YYYY-MM-DD), a template like '{{plan_year}}-06-30' "
+                            f"or '{{plan_year+1}}-02' (the last day of that month) naming a county-level integer fact"
+                            f"{' (or immediate)' if allow_immediate else ''}, with a month-day that exists in every year (not 02-29)."))
     return None
 
 
-def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list, policy: Policy | None = None) -> list[CoverageEntry]:
+def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list, policy: Policy | None = None,
+                   text: str = "text.txt") -> list[CoverageEntry]:
     if node is None:
         return []
     if not isinstance(node, LineList):
@@ -399,7 +582,7 @@ def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list, pol
         listed = tuple(_str_list(item.get("rules")))
         quotes = tuple(_str_list(item.get("quotes"))) + tuple(_str_list(item.get("quote")))
         for quote in quotes:
-            if policy is not None and policy.find(quote) is None:
+            if policy is not None and policy.find(quote, text) is None:
                 problems.append(problem(path, item.line_of("quotes") if "quotes" in item else item.line_of("quote"),
                                         f"coverage entry {item['section']}: quote is not verbatim in the clean text: «{quote[:40]}…»"))
         unknown = [r for r in listed if r not in ids]

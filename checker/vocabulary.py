@@ -30,6 +30,16 @@ class ValueProblem(ValueError):
 
 
 @dataclass(frozen=True)
+class RoleDef:
+    """A body every county has (its government, its health bureau …), named after the county by default."""
+
+    name: str
+    label: str
+    default: str  # name template: "{county}卫生健康局"
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class FactDef:
     name: str
     label: str
@@ -215,6 +225,7 @@ class CollectionDef:
 class Vocabulary:
     facts: dict[str, FactDef] = field(default_factory=dict)
     collections: dict[str, CollectionDef] = field(default_factory=dict)
+    roles: dict[str, RoleDef] = field(default_factory=dict)
     sha256: str = ""
 
     def set_members(self) -> dict[str, list[str]]:
@@ -260,8 +271,10 @@ def load_vocabulary(folder: Path) -> Vocabulary:
             problems.append(problem(path, 1, "a vocabulary file must be a mapping with 'facts:' and/or 'collections:'."))
             continue
         for key in data:
-            if key not in ("facts", "collections"):
-                problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: facts, collections)."))
+            if key not in ("facts", "collections", "roles"):
+                problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: facts, collections, roles)."))
+        for name, spec in (data.get("roles") or {}).items():
+            _add_role(vocab, problems, path, data["roles"], name, spec)
         for name, spec in (data.get("collections") or {}).items():
             _add_collection(vocab, problems, path, data["collections"], name, spec)
         for name, spec in (data.get("facts") or {}).items():
@@ -279,6 +292,18 @@ def load_vocabulary(folder: Path) -> Vocabulary:
 
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _add_role(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: str, spec: Any) -> None:
+    line = parent.line_of(name)
+    if not _NAME.match(str(name)) or not isinstance(spec, dict) or not spec.get("label") or "{county}" not in str(spec.get("default", "")):
+        problems.append(problem(path, line, f"role '{name}' needs a snake_case name, a 'label' and a 'default' name "
+                                "template containing {county} (e.g. \"{county}卫生健康局\")."))
+        return
+    if name in vocab.roles:
+        problems.append(problem(path, line, f"role '{name}' is declared twice."))
+        return
+    vocab.roles[name] = RoleDef(name, str(spec["label"]), str(spec["default"]), line)
 
 
 def _add_collection(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: str, spec: Any) -> None:

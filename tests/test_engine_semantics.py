@@ -19,7 +19,10 @@ def test_threshold_pass_fail_missing_and_not_due(evaluate_demo):
     assert found[("DM-001", "示范区")].shortfall.startswith("差 3.5 个百分点")
     found, _ = evaluate_demo("grassroots_share: 61.5", as_of="2025-06-30")
     f = found[("DM-001", "示范区")]
-    assert (f.status, f.days, f.progress) == ("not_due", 184, "95%")
+    assert (f.status, f.days, f.progress) == ("not_due", 184, "94.6%")
+    # An unmet target never shows as complete: 64.9 of 65 is 99.8%, not a rounded 100%.
+    found, _ = evaluate_demo("grassroots_share: 64.9", as_of="2025-06-30")
+    assert found[("DM-001", "示范区")].progress == "99.8%"
     found, _ = evaluate_demo("plan_year: 2025")
     assert status(found, "DM-001") == "missing"
     assert found[("DM-001", "示范区")].missing == ["基层诊疗量占比"]

@@ -1,0 +1,80 @@
+"""Responsible units: the names a text uses, resolved to this county's own bodies.
+
+A text names units at their level: a city body (市卫生健康委), a role every
+county fills (区市卫生健康局, 区市政府) or an institution (each consortium, its
+lead hospital). A county's report hands each page to a department of that
+county, so a role becomes the county's own department (平度市卫生健康局), an
+institution the entry's own name from the fact sheet, and a city body named as
+the lead of a county's task gives the work to its county counterpart while it
+stays beside it as the body that guides (指导).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .facts import FactSheet, Subject
+from .rulepack import Rule, RulePack, UnitDef
+from .script import to_simplified
+from .vocabulary import Vocabulary
+
+
+@dataclass(frozen=True)
+class Responsible:
+    lead: str
+    guide: tuple[str, ...]
+    co: tuple[str, ...]
+    # The lead is a unit of another county (a task the text gives one named district):
+    # the rule is not this county's.
+    foreign: bool = False
+
+
+def responsible(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary) -> Responsible:
+    """Who leads, guides and co-owns `rule` for `subject` in this county's report."""
+    units = pack.units
+    if units is None:  # a pack written before units had levels: names as the text wrote them
+        return Responsible(to_simplified(rule.lead), (), tuple(dict.fromkeys(to_simplified(u) for u in rule.co_responsible)))
+    lead_unit = units[rule.lead]
+    guide = [_name(units[g], subject, sheet, vocab) for g in rule.guide]
+    if lead_unit.level == "above" and lead_unit.counterpart and rule.level == "county":
+        lead = _role_name(lead_unit.counterpart, None, sheet, vocab)
+        guide.insert(0, _name(lead_unit, subject, sheet, vocab))
+    else:
+        lead = _name(lead_unit, subject, sheet, vocab)
+    foreign = _foreign(lead_unit, sheet)
+    co: list[str] = []
+    for key in rule.co_responsible:
+        unit = units[key]
+        if _foreign(unit, sheet):
+            continue
+        if unit.level == "above" and unit.counterpart and rule.level == "county":
+            name = _role_name(unit.counterpart, None, sheet, vocab)
+        else:
+            name = _name(unit, subject, sheet, vocab)
+        co.append(name)
+    co = [c for c in dict.fromkeys(co) if c != lead]
+    guide = [g for g in dict.fromkeys(guide) if g != lead and g not in co]
+    return Responsible(lead, tuple(guide), tuple(co), foreign)
+
+
+def _foreign(unit: UnitDef, sheet: FactSheet) -> bool:
+    return unit.county is not None and unit.county != sheet.county.code
+
+
+def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary) -> str:
+    if unit.level == "above":
+        return unit.name.format(city=sheet.county.city or "市", county=sheet.county.name)
+    if unit.level == "role":
+        return _role_name(unit.role or "", unit, sheet, vocab)
+    if unit.name_fact and subject.collection == unit.collection:
+        named = sheet.value(subject.key, unit.name_fact)
+        if isinstance(named, str) and named.strip():
+            return named.strip()
+    return subject.name
+
+
+def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabulary) -> str:
+    own = sheet.units.get(role)
+    if own:
+        return own
+    template = unit.name if unit is not None and unit.name else vocab.roles[role].default
+    return template.format(county=sheet.county.name, city=sheet.county.city or "市")
