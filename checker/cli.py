@@ -83,10 +83,12 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
 @click.option("--by-unit", is_flag=True, help="Also write one work list (整改任务清单) per lead unit; -o is then a folder.")
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False), default=None,
               help="YAML file of approved rectification commitments (整改承诺) to apply.")
+@click.option("--rectify-by", "rectify_by", metavar="YYYY-MM-DD", default=None,
+              help="整改期限 the inspector sets for gaps whose clause gives no date (shown on every such gap).")
 @_rules_option
 @_reports_errors
 def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
-        by_unit: bool, waivers_file: str | None, rules_dir: str | None) -> None:
+        by_unit: bool, waivers_file: str | None, rectify_by: str | None, rules_dir: str | None) -> None:
     """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
     from .output import check_target, write_atomic
     from .pipeline import CheckRequest, check_sheet
@@ -109,7 +111,8 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         check_target(target)
     request = CheckRequest(specs=packs, as_of=_parse_date(as_of, "--as-of"),
                            waivers=tuple(load_waivers_file(Path(waivers_file)) if waivers_file else ()),
-                           rules_dir=Path(rules_dir) if rules_dir else None)
+                           rules_dir=Path(rules_dir) if rules_dir else None,
+                           rectify_by=_parse_date(rectify_by, "--rectify-by"))
     data = check_sheet(Path(fact_sheet), request).data
     text = render(fmt, data)
     if target is None:
@@ -120,7 +123,7 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         from .report import for_unit, lead_units, safe_name
 
         for unit in lead_units(data):
-            path = outdir / f"整改任务清单-{safe_name(unit)}.{_EXT[fmt]}"
+            path = outdir / f"{safe_name(data['county']['name'])}-整改任务清单-{safe_name(unit)}.{_EXT[fmt]}"
             write_atomic(path, render(fmt, for_unit(data, unit)))
             click.echo(f"  {unit}: {path}", err=True)
     _terminal_summary(data, target)

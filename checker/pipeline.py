@@ -27,6 +27,7 @@ class CheckRequest:
     as_of: dt.date | None = None
     waivers: tuple[Waiver, ...] = ()
     rules_dir: Path | None = None
+    rectify_by: dt.date | None = None  # the inspector's rectification deadline for gaps the text gives no date
 
 
 @dataclass
@@ -94,7 +95,7 @@ def judge(sheet: FactSheet, library: Library, request: CheckRequest) -> Checked:
     when = as_of_for(sheet, request)
     packs = select_packs(library, sheet, request, when)
     evaluation = evaluate(sheet, packs, library.vocabulary, when, list(request.waivers))
-    return Checked(sheet, evaluation, run_data(evaluation, library.vocabulary))
+    return Checked(sheet, evaluation, run_data(evaluation, library.vocabulary, request.rectify_by))
 
 
 def check_sheet(path: Path, request: CheckRequest, library: Library | None = None) -> Checked:

@@ -7,22 +7,30 @@ the same inputs give the same bytes.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .evaluate import Evaluation
-from .findings import STATUS_ZH, STATUSES, summarise
+from .findings import CATEGORY_ZH, STATUS_ZH, STATUSES, summarise, summarise_categories
 from .library import templates_dir
-from .vocabulary import Vocabulary
+from .rulepack import RulePack
+from .script import to_simplified
+from .vocabulary import COUNTY, Vocabulary
 
 FORMATS = ("html", "json", "md", "text")
 
 
-def run_data(ev: Evaluation, vocab: Vocabulary) -> dict[str, Any]:
+def run_data(ev: Evaluation, vocab: Vocabulary, rectify_by: dt.date | None = None) -> dict[str, Any]:
     county = ev.sheet.county
     names = {s.key: s.name for s in ev.sheet.subjects}
+    county_values = ev.sheet.values.get(COUNTY, {})
+    findings = [f.as_dict() for f in ev.findings]
+    for f in findings:
+        f["rectify_by"] = f["deadline"] or (rectify_by.isoformat() if rectify_by else None)
     return {
         "tool": "policycheck",
         "tool_version": __version__,
@@ -33,17 +41,39 @@ def run_data(ev: Evaluation, vocab: Vocabulary) -> dict[str, Any]:
         "input_sha256": ev.sheet.sha256,
         "input_note": ev.sheet.encoding_note,
         "vocabulary_sha256": vocab.sha256,
-        "packs": [{"id": p.id, "version": p.version, "sha256": p.sha256, "title": p.policy.title,
-                   "issuer": p.policy.issuer, "number": p.policy.number,
+        "rectify_by": rectify_by.isoformat() if rectify_by else None,
+        "packs": [{"id": p.id, "version": p.version, "sha256": p.sha256, "title": pack_title(p, county_values),
+                   "issuer": to_simplified(p.policy.issuer), "number": to_simplified(p.policy.number or "") or None,
+                   "released": p.released,
+                   "sections": {k: to_simplified(v) for k, v in p.policy.sections.items()},
+                   "undated_deadline": _undated(p, county_values),
                    "in_force_to": p.in_force_to.isoformat() if p.in_force_to else None,
                    "expired": bool(p.in_force_to and p.in_force_to < ev.as_of)} for p in ev.packs],
         "summary": summarise(ev.findings),
-        "gaps_without_waivers": sum(1 for f in ev.findings if f.status in ("fail", "waived")),
+        "categories": summarise_categories(ev.findings),
+        "gaps_without_waivers": sum(1 for f in ev.findings if f.status in ("fail", "waived") and f.category == "binding"),
         "waiver_notes": ev.waiver_notes,
         "derived": {pack: [{"subject": names.get(s, s), "fact": f, "label": vocab.facts[f].label, "value": v, "rule": r}
                            for s, f, v, r in items] for pack, items in ev.derived.items()},
-        "findings": [f.as_dict() for f in ev.findings],
+        "findings": findings,
     }
+
+
+def pack_title(pack: RulePack, values: dict[str, Any]) -> str:
+    """The document's title in simplified script, placeholders such as {plan_year} filled from the county's facts."""
+    title = pack.title if pack.title != pack.policy.title else (pack.policy.title_simplified or pack.policy.title)
+    title = to_simplified(title)
+    for name in re.findall(r"\{([a-z][a-z0-9_]*)\}", title):
+        value = values.get(name)
+        title = title.replace("{" + name + "}", str(value) if value is not None else "XX")
+    return title
+
+
+def _undated(pack: RulePack, values: dict[str, Any]) -> str | None:
+    if pack.undated_deadline is None:
+        return None
+    due = pack.undated_deadline.resolve(values)
+    return due.isoformat() if due else None
 
 
 def to_json(data: dict[str, Any], compact: bool = False) -> str:
@@ -53,8 +83,11 @@ def to_json(data: dict[str, Any], compact: bool = False) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+ACTIVE = ("fail", "waived", "not_due", "missing")
+
+
 def _units(findings: list[dict]) -> list[dict[str, Any]]:
-    """Group findings by lead unit: what it leads (gaps, not yet due, to supply) and what it co-owns."""
+    """Group the county's binding findings by department: what it leads, then what it supports."""
     units: dict[str, dict[str, Any]] = {}
 
     def unit(name: str) -> dict[str, Any]:
@@ -62,6 +95,8 @@ def _units(findings: list[dict]) -> list[dict[str, Any]]:
                                        "waived": [], "passed": 0})
 
     for f in findings:
+        if f["category"] != "binding":
+            continue
         lead = unit(f["lead"])
         if f["status"] == "fail":
             lead["gaps"].append(f)
@@ -75,22 +110,30 @@ def _units(findings: list[dict]) -> list[dict[str, Any]]:
             lead["waived"].append(f)
         elif f["status"] == "pass":
             lead["passed"] += 1
-    ordered = sorted(units.values(), key=lambda u: (-len(u["gaps"]), -len(u["not_due"]), -len(u["missing"]), u["name"]))
-    return [u for u in ordered if u["gaps"] or u["not_due"] or u["missing"] or u["co_gaps"] or u["waived"]]
+    ordered = sorted(units.values(), key=lambda u: (-len(u["gaps"]), -len(u["co_gaps"]), -len(u["not_due"]),
+                                                    -len(u["missing"]), u["name"]))
+    active = [u for u in ordered if u["gaps"] or u["not_due"] or u["missing"] or u["co_gaps"] or u["waived"]]
+    for index, u in enumerate(active, start=1):
+        u["anchor"] = f"u{index}"
+    return active
 
 
 def _urgent(findings: list[dict], limit: int = 10) -> list[dict]:
-    """Overdue gaps first (most overdue first), then targets due soonest, then undated
-    gaps furthest from their target."""
+    """Current gaps only: overdue first (most overdue first), then gaps the text gives no date,
+    furthest from their target first."""
     def key(f: dict) -> tuple:
-        if f["status"] == "fail" and f["days"] is not None:
+        if f["days"] is not None:
             return (0, f["days"], 0.0)
-        if f["status"] == "not_due":
-            return (1, f["days"] or 0, 0.0)
-        return (2, 0, -(f.get("shortfall_value") or 0.0))
+        return (1, 0, -(f.get("shortfall_value") or 0.0))
 
-    gaps = [f for f in findings if f["status"] in ("fail", "not_due")]
+    gaps = [f for f in findings if f["status"] == "fail" and f["category"] == "binding"]
     return sorted(gaps, key=key)[:limit]
+
+
+def _upcoming(findings: list[dict], limit: int = 10) -> list[dict]:
+    """Binding targets not met yet whose deadline is still ahead, due soonest first (即将到期)."""
+    pending = [f for f in findings if f["status"] == "not_due" and f["category"] == "binding"]
+    return sorted(pending, key=lambda f: (f["days"] or 0, f["rule"]))[:limit]
 
 
 def top_section(section: str) -> str:
@@ -98,36 +141,63 @@ def top_section(section: str) -> str:
     return section.split("(")[0].split("（")[0] or section
 
 
-def _sections(findings: list[dict]) -> list[dict[str, Any]]:
+def section_label(pack: dict[str, Any], top: str) -> str:
+    """A section as a reader names it: 三、优化管理体制 — its number and the document's own title."""
+    title = pack.get("sections", {}).get(top)
+    return f"{top}、{title}" if title else f"第{top}部分" if re.fullmatch(r"[一二三四五六七八九十]+", top) else top
+
+
+def _sections(findings: list[dict], packs: list[dict]) -> list[dict[str, Any]]:
+    by_pack = {p["id"]: p for p in packs}
     by: dict[tuple[str, str], dict[str, Any]] = {}
     for f in findings:
+        if f["category"] != "binding":
+            continue
         top = top_section(f["section"])
-        entry = by.setdefault((f["pack"], top), {"pack": f["pack"], "section": top, "pass": 0, "fail": 0, "other": 0})
+        entry = by.setdefault((f["pack"], top), {"pack": f["pack"], "section": top,
+                                                 "label": section_label(by_pack.get(f["pack"], {}), top),
+                                                 "pass": 0, "fail": 0, "other": 0})
         if f["status"] == "pass":
             entry["pass"] += 1
         elif f["status"] == "fail":
             entry["fail"] += 1
-        elif f["status"] in ("not_due", "missing"):
+        elif f["status"] in ("not_due", "missing", "waived"):
             entry["other"] += 1
-    out = list(by.values())
-    for e in out:
-        judged = e["pass"] + e["fail"]
-        e["rate"] = round(100 * e["pass"] / judged) if judged else None
+    out = list(by.values())  # in the order the documents' rules come: the text's own order
+    for index, e in enumerate(out, start=1):
+        e["applicable"] = e["pass"] + e["fail"] + e["other"]
+        e["rate"] = round(100 * e["pass"] / e["applicable"]) if e["applicable"] else None
+        e["anchor"] = f"s{index}"
     return out
+
+
+def _aside(findings: list[dict], category: str) -> list[dict]:
+    """力争目标, 鼓励事项 and 上级部门事项: shown for what they are, never as the county's gaps."""
+    order = {"fail": 0, "not_due": 1, "missing": 2, "waived": 3, "pass": 4}
+    chosen = [f for f in findings if f["category"] == category and f["status"] in order]
+    return sorted(chosen, key=lambda f: order[f["status"]])
 
 
 def view(data: dict[str, Any]) -> dict[str, Any]:
     findings = data["findings"]
     summary = data["summary"]
-    judged = summary["pass"] + summary["fail"]
+    applicable = sum(summary[s] for s in ("pass",) + ACTIVE)
+    units = _units(findings)
     return {
         **data,
         "status_zh": STATUS_ZH,
+        "category_zh": CATEGORY_ZH,
         "statuses": STATUSES,
-        "compliance": round(100 * summary["pass"] / judged) if judged else None,
-        "units": _units(findings),
+        "applicable": applicable,
+        "compliance": round(100 * summary["pass"] / applicable) if applicable else None,
+        "units": units,
+        "unit_anchor": {u["name"]: u["anchor"] for u in units},
         "urgent": _urgent(findings),
-        "sections": _sections(findings),
+        "upcoming": _upcoming(findings),
+        "strive": _aside(findings, "strive"),
+        "encouraged": _aside(findings, "encouraged"),
+        "above": _aside(findings, "above"),
+        "sections": _sections(findings, data["packs"]),
         "gap_count": summary["fail"],
         "unit_only": data.get("unit_only"),
         "pack_refs": ", ".join(f"{p['id']}@{p['version']}" for p in data["packs"]),
@@ -166,9 +236,11 @@ def css_string(text: str) -> str:
 
 
 def for_unit(data: dict[str, Any], unit: str) -> dict[str, Any]:
-    """The run data restricted to what one unit leads or co-owns (its 整改任务清单)."""
-    findings = [f for f in data["findings"] if f["lead"] == unit or unit in f["co_responsible"]]
-    return {**data, "findings": findings, "summary": summarise_dicts(findings), "unit_only": unit}
+    """The run data restricted to one department's binding items it leads or supports (its 整改任务清单)."""
+    findings = [f for f in data["findings"]
+                if f["category"] == "binding" and (f["lead"] == unit or unit in f["co_responsible"])]
+    led = [f for f in findings if f["lead"] == unit]
+    return {**data, "findings": findings, "summary": summarise_dicts(led), "unit_only": unit}
 
 
 def summarise_dicts(findings: list[dict]) -> dict[str, int]:
@@ -176,7 +248,14 @@ def summarise_dicts(findings: list[dict]) -> dict[str, int]:
 
 
 def lead_units(data: dict[str, Any]) -> list[str]:
-    return sorted({f["lead"] for f in data["findings"] if f["status"] in ("fail", "not_due", "missing", "waived")})
+    """Every department that leads or supports an open binding item: each gets a work list."""
+    names: set[str] = set()
+    for f in data["findings"]:
+        if f["category"] == "binding" and f["status"] in ACTIVE:
+            names.add(f["lead"])
+            if f["status"] == "fail":
+                names.update(f["co_responsible"])
+    return sorted(names)
 
 
 def safe_name(text: str) -> str:

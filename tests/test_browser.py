@@ -92,7 +92,7 @@ def test_what_a_person_sees(rendered):
     assert marker in result.stdout, result.stderr[-2000:]
     raw = result.stdout.split(marker, 1)[1].split("</pre>", 1)[0]
     seen = json.loads(raw.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
-    assert "示范区 政策落实情况差距报告" in seen["text"] and "最紧迫的差距" in seen["text"]
+    assert "示范区 政策落实情况差距报告" in seen["text"] and "当前未达标事项" in seen["text"]
     assert seen["first_screen_gap_count"] == "4"
     assert seen["unit_headings"][:2] == ["市卫生健康委", "市医保局"]
     assert seen["scroll_width"] <= seen["page_width"] and seen["overflowing"] == []

@@ -49,7 +49,7 @@ def test_html_groups_gaps_by_lead_unit_with_the_why_chain(cli, write, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "<h2>市医保局</h2>" in html and "<h2>市卫生健康委</h2>" in html
     assert "因 已实现统一管理 (甲医共体): 是" in html  # the derived fact that made DM-002 apply
-    assert "待补充材料" in html and "配合: 市卫生健康委、区政府" in html
+    assert "待补充材料" in html and '配合 <span class="nw">市卫生健康委</span>、<span class="nw">区政府</span>' in html
     assert "http://" not in html and "https://" not in html  # works offline: nothing fetched
 
 
@@ -75,9 +75,16 @@ def test_by_unit_writes_one_work_list_per_lead_unit(cli, write, tmp_path):
     out = tmp_path / "units"
     result = cli("run", sheet, "--rules", DEMO_RULES, "--by-unit", "-o", out)
     assert result.exit_code == 1
-    assert sorted(p.name for p in out.iterdir()) == ["c.html", "整改任务清单-市医保局.html", "整改任务清单-市卫生健康委.html"]
-    insurance = (out / "整改任务清单-市医保局.html").read_text(encoding="utf-8")
+    # Every department that leads or supports a gap gets its list, named with the county;
+    # 区政府 only supports (always co-responsible) and still gets one.
+    assert sorted(p.name for p in out.iterdir()) == ["c.html", "示范区-整改任务清单-区政府.html",
+                                                     "示范区-整改任务清单-市医保局.html", "示范区-整改任务清单-市卫生健康委.html"]
+    insurance = (out / "示范区-整改任务清单-市医保局.html").read_text(encoding="utf-8")
     assert "市医保局 整改任务清单" in insurance and "DM-002" in insurance and "DM-003" not in insurance
+    assert "签收人" in insurance and "整改期限" in insurance
+    support = (out / "示范区-整改任务清单-区政府.html").read_text(encoding="utf-8")
+    assert "配合事项" in support and "<h3>牵头整改事项</h3>" not in support
+    assert '<span>0</span>项牵头未达标' in support  # the tile counts the department's own items only
     assert cli("run", sheet, "--rules", DEMO_RULES, "--by-unit").exit_code == 2  # needs -o DIR
 
 
@@ -86,7 +93,7 @@ def test_html_draws_the_section_chart(cli, write, tmp_path):
     out = tmp_path / "r.html"
     cli("run", sheet, "--rules", DEMO_RULES, "-o", out)
     html = out.read_text(encoding="utf-8")
-    assert html.count('<rect class="bar"') == 3 and "demo 三" in html
+    assert html.count('<rect class="bar"') == 3 and "第三部分" in html
 
 
 def test_compare_shows_closed_opened_and_moved(cli, write, tmp_path):
