@@ -353,15 +353,27 @@ def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str
 @main.command()
 @click.argument("previous", type=click.Path(dir_okay=False))
 @click.argument("current", type=click.Path(dir_okay=False))
+@_pack_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@_rules_option
 @_reports_errors
-def compare(previous: str, current: str, fmt: str, output: str | None) -> None:
-    """Compare two JSON reports of a county: gaps closed, opened, and moved toward target."""
+def compare(previous: str, current: str, packs: tuple[str, ...], fmt: str, output: str | None,
+            rules_dir: str | None) -> None:
+    """Compare two runs of a county — JSON reports or fact sheets: gaps closed, opened, moved toward target.
+
+    A fact sheet is judged with the packs named by -p, else with the packs (and versions) of the
+    other side when that is a JSON report, else with the packs of its jurisdiction.
+    """
     from .compare import compare_runs, load_run, render_text
     from .output import write_atomic
 
-    result = compare_runs(load_run(Path(previous)), load_run(Path(current)))
+    sides = [Path(previous), Path(current)]
+    reports = {p: load_run(p) for p in sides if not _is_fact_sheet(p)}
+    if not packs and reports:
+        packs = tuple(f"{p['id']}@{p['version']}" for p in next(iter(reports.values())).get("packs") or [])
+    runs = [reports.get(p) or _judge_sheet(p, packs, rules_dir) for p in sides]
+    result = compare_runs(runs[0], runs[1])
     if fmt == "json":
         text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "text":
@@ -374,6 +386,16 @@ def compare(previous: str, current: str, fmt: str, output: str | None) -> None:
         write_atomic(Path(output), text)
     else:
         click.echo(text, nl=False)
+
+
+def _is_fact_sheet(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml", ".xlsx")
+
+
+def _judge_sheet(path: Path, packs: tuple[str, ...], rules_dir: str | None) -> dict[str, Any]:
+    from .pipeline import CheckRequest, check_sheet
+
+    return check_sheet(path, CheckRequest(specs=packs, rules_dir=Path(rules_dir) if rules_dir else None)).data
 
 
 @main.command()

@@ -8,6 +8,7 @@ from typing import Any
 from .errors import UsageError, problem
 
 GAP = ("fail",)
+PENDING = ("fail", "not_due")  # not met: a gap now, or one whose deadline is still ahead
 CLOSED = ("pass", "waived", "not_applicable")
 
 
@@ -33,25 +34,34 @@ def _key(f: dict[str, Any]) -> tuple[str, str, str]:
 def compare_runs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     before = {_key(f): f for f in old["findings"]}
     after = {_key(f): f for f in new["findings"]}
+    from .findings import STATUS_ZH
+
     closed, opened, closer, further, still = [], [], [], [], []
     for key, f in after.items():
+        if f.get("category", "binding") != "binding":
+            continue
         prev = before.get(key)
         was = prev["status"] if prev else None
         row = {"pack": key[0], "rule": key[1], "subject": key[2], "requirement": f.get("requirement", ""),
                "lead": f.get("lead", ""), "target": f.get("target", ""), "from": was, "to": f["status"],
+               "from_zh": STATUS_ZH.get(was or "", "—"), "to_zh": STATUS_ZH.get(f["status"], f["status"]),
                "actual_before": prev.get("actual") if prev else None, "actual": f.get("actual")}
-        if was in GAP and f["status"] in CLOSED:
+        if was in PENDING and f["status"] in CLOSED:
             closed.append(row)
-        elif f["status"] in GAP and was not in GAP:
-            opened.append(row)
-        elif f["status"] in GAP and was in GAP:
+        elif was in PENDING and f["status"] in PENDING:
+            # Movement is judged on the value, not the status: a target that moved
+            # closer while its deadline passed (未到期 → 未达标) still moved closer.
             a, b = prev.get("shortfall_value"), f.get("shortfall_value")
             if a is not None and b is not None and b < a:
                 closer.append(row)
             elif a is not None and b is not None and b > a:
                 further.append(row)
+            elif f["status"] in GAP and was not in GAP:
+                opened.append(row)
             else:
                 still.append(row)
+        elif f["status"] in GAP:
+            opened.append(row)
     return {
         "county": new["county"], "from": {"as_of": old.get("as_of"), "input_sha256": old.get("input_sha256"),
                                           "packs": old.get("packs")},
@@ -71,6 +81,6 @@ def render_text(c: dict[str, Any]) -> str:
         lines.append(f"{title}: {len(rows)}")
         for r in rows:
             before = f"{r['actual_before']} → " if r["actual_before"] is not None else ""
-            lines.append(f"  {r['rule']} {r['requirement']} ({r['subject']}) [{r['from'] or '—'} → {r['to']}] "
+            lines.append(f"  {r['rule']} {r['requirement']} ({r['subject']}) [{r['from_zh']} → {r['to_zh']}] "
                          f"{before}{r['actual']} | 目标 {r['target']} | 牵头 {r['lead']}")
     return "\n".join(lines) + "\n"

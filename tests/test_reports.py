@@ -112,4 +112,17 @@ def test_compare_shows_closed_opened_and_moved(cli, write, tmp_path):
     html = tmp_path / "c.html"
     assert cli("compare", a, b, "--format", "html", "-o", html).exit_code == 0
     assert "已整改" in html.read_text(encoding="utf-8")
-    assert cli("compare", a, last).exit_code == 2  # a fact sheet is not a JSON report
+    bad = write("bad.json", '{"not": "a report"}')
+    assert cli("compare", a, bad).exit_code == 2  # JSON that is not a report is refused
+
+
+def test_compare_takes_fact_sheets_and_judges_movement_on_values(cli, write, tmp_path):
+    """40% (not yet due) → 50% (deadline passed): still 向目标靠近, statuses in words."""
+    last = write("last.yaml", demo_sheet(FACTS.replace("grassroots_share: 50", "grassroots_share: 40"), report_date="2025-06-30"))
+    now = write("now.yaml", demo_sheet(FACTS, report_date="2026-01-15"))
+    result = cli("compare", last, now, "--rules", DEMO_RULES, "--format", "json")
+    assert result.exit_code == 0, result.output
+    closer = {r["rule"]: r for r in json.loads(result.stdout)["closer"]}
+    assert closer["DM-001"]["from"] == "not_due" and closer["DM-001"]["to"] == "fail"
+    text = cli("compare", last, now, "--rules", DEMO_RULES).stdout
+    assert "[未到期 → 未达标]" in text and "40% → 50%" in text
