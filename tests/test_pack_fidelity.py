@@ -21,15 +21,38 @@ def test_shipped_library_lints_clean():
 
 @pytest.mark.parametrize("pack, rule", RULES, ids=[f"{p.ref}:{r.id}" for p, r in RULES])
 def test_quote_is_verbatim_in_the_clean_text(pack, rule):
-    text = Path(pack.policy.text_path).read_text(encoding="utf-8")
+    text = (Path(pack.policy.text_path).parent / pack.text).read_text(encoding="utf-8")
     assert any(rule.quote in line for line in text.splitlines()), f"{rule.id}: {rule.quote}"
 
 
 def test_clean_texts_carry_no_scrape_junk():
     for policy in LIBRARY.policies.values():
-        text = policy.text_path.read_text(encoding="utf-8")
-        assert "\ufffd" not in text and "?" not in text and "(wǎng)" not in text
-        assert all(line == line.strip() and line for line in text.splitlines()), policy.id
+        for name in ["text.txt", *policy.texts]:
+            text = (policy.text_path.parent / name).read_text(encoding="utf-8")
+            assert "\ufffd" not in text and "?" not in text and "(wǎng)" not in text, (policy.id, name)
+            assert all(line == line.strip() and line for line in text.splitlines()), (policy.id, name)
+
+
+def test_restored_texts_are_simplified_and_aligned_with_the_original():
+    """A restored text is what a county reads (simplified script) and maps back to the scrape line by line."""
+    from checker.script import to_simplified
+
+    for policy in LIBRARY.policies.values():
+        for name, lines in policy.texts.items():
+            assert to_simplified("\n".join(lines)) == "\n".join(lines), (policy.id, name)
+            assert len(lines) == len(policy.lines), (policy.id, name)
+
+
+NEWEST = [max(versions.values(), key=lambda p: p.version_key) for versions in LIBRARY.packs.values()]
+
+
+@pytest.mark.parametrize("pack", NEWEST, ids=[p.ref for p in NEWEST])
+def test_newest_versions_speak_to_the_county(pack):
+    """What a county reads carries no review remarks, and the newest versions name units at their level."""
+    for rule in pack.rules:
+        assert "请审核" not in rule.note and "請審核" not in rule.note, f"{pack.ref}:{rule.id}"
+    if pack.version_key >= (2, 0, 0):
+        assert pack.units is not None, f"{pack.ref} lists no units with their levels"
 
 
 def test_every_check_rule_names_a_lead_unit():

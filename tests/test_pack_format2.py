@@ -222,3 +222,21 @@ def test_the_original_script_quote_is_kept_for_audit(library, tmp_path):
     found, _ = judge(library, tmp_path, FACTS, "2026-01-10")
     assert found[("DM-101", "示范区")]["quote_original"] == found[("DM-101", "示范区")]["quote"]
     assert dt.date.fromisoformat(found[("DM-101", "示范区")]["deadline"]) == dt.date(2025, 12, 31)
+
+
+def test_lint_flags_a_binding_rule_whose_quote_only_encourages(library):
+    from checker.modality import modality_problems
+
+    pack = library.resolve("demo@2.0.0", None)
+    rule = pack.rule("DM-108")
+    rule.quote, rule.note = "鼓励医共体设立理事会", ""
+    try:
+        found = [p.render() for p in modality_problems(pack)]
+        assert any("DM-108" in m and "鼓励" in m for m in found), found
+        rule.note = "该句虽用'鼓励', 但后句'应当'设立, 按约束性要求判定"
+        assert not any("DM-108" in p.render() for p in modality_problems(pack))
+        rule.quote = "医共体的等级评审"  # 等级 is not an illustrative list
+        rule.note = ""
+        assert not any("DM-108" in p.render() for p in modality_problems(pack))
+    finally:
+        rule.quote, rule.note = "医共体应有章程或理事会", ""
