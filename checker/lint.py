@@ -34,6 +34,7 @@ def lint_library(library: Library, whole: bool = True) -> list[Problem]:
     if not whole:
         return problems
     used = {f for p in library.all_packs() for r in p.rules for f in r.reads}
+    used |= {u.name_fact for p in library.all_packs() for u in (p.units or {}).values() if u.name_fact}  # names a unit
     for fdef in library.vocabulary.facts.values():
         if fdef.scope != COUNTY and fdef.scope not in library.vocabulary.collections:
             problems.append(problem(fdef.source, fdef.line, f"fact '{fdef.name}' has unknown scope '{fdef.scope}'."))

@@ -72,7 +72,9 @@ def test_policy_case(ref, case):
 
 @pytest.mark.parametrize("report", CASE_REPORTS, ids=[r.pack_ref for r in CASE_REPORTS])
 def test_cases_drive_every_check_rule_to_pass_and_fail(report):
-    checks = {r.id for p in PACKS if p.ref in report.pack_ref for r in p.rules if r.kind == "check"}
+    # Coverage is of the newest version: a rule an older version had and a newer one dropped needs no new case.
+    newest = max((p for p in PACKS if p.ref in report.pack_ref), key=lambda p: p.version_key)
+    checks = {r.id for r in newest.rules if r.kind == "check"}
     not_failed = sorted(r for r in checks if "fail" not in report.driven.get(r, ()) and "not_due" not in report.driven.get(r, ()))
     not_passed = sorted(r for r in checks if "pass" not in report.driven.get(r, ()))
     not_missing = sorted(r for r in checks if "missing" not in report.driven.get(r, ()))

@@ -1,0 +1,68 @@
+"""consortium-experience: each lead resolved to the county's own body, as the text assigns the work."""
+from __future__ import annotations
+
+import pytest
+
+from checker.pipeline import CheckRequest, check_sheet
+
+SHEET = """\
+county: {name: 平度市, code: "370283", province: 山东省, city: 青岛市, kind: 县级市, report_date: 2025-11-30}
+facts:
+  consortia:
+    - {name: 平度市人民医院医共体, consortium_lead_hospital: 平度市人民医院, board_governance: false}
+    - {name: 平度市中医医院医共体, board_governance: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ce") / "平度市.yaml"
+    path.write_text(SHEET, encoding="utf-8")
+    data = check_sheet(path, CheckRequest(specs=("consortium-experience@2.0.0",))).data
+    return {(f["rule"], f["subject"]): f for f in data["findings"]}
+
+
+def lead(findings, rule, subject="平度市"):
+    return findings[(rule, subject)]["lead"]
+
+
+def test_each_county_forms_its_consortia_through_its_government(findings):
+    # 一(一是) "每个县(市)…组建1-2个…医共体": the county is the subject, so its government leads.
+    assert lead(findings, "CE-001") == "平度市人民政府"
+    assert findings[("CE-001", "平度市")]["co_responsible"] == ["平度市卫生健康局"]
+
+
+def test_the_committee_is_led_by_the_county_party_committee_and_government(findings):
+    # 二(一是) "建立由县级党委、政府牵头…的管理委员会": one government, one name.
+    assert lead(findings, "CE-018") == "中共平度市委员会"
+    assert findings[("CE-018", "平度市")]["co_responsible"] == ["平度市人民政府"]
+
+
+def test_a_power_only_the_staffing_office_holds_is_led_by_it(findings):
+    # 四(一是) "县级公立医院逐步实行人员总量管理和编制备案制": not the hospitals' to grant.
+    for rule in ("CE-051", "CE-052"):
+        f = findings[(rule, "平度市")]
+        assert f["lead"] == "中共平度市委员会机构编制委员会办公室" and f["force"] == "strive"
+
+
+def test_a_collective_is_not_a_department(findings):
+    # 一(二是) "乡镇卫生院对村卫生室实行一体化管理": the bureau answers for all township centres.
+    assert lead(findings, "CE-005") == "平度市卫生健康局"
+    assert lead(findings, "CE-007") == "平度市卫生健康局"
+    # 三(二是) "医共体内各医疗机构…执行统一标准": each consortium answers for its members.
+    assert lead(findings, "CE-042", "平度市人民医院医共体") == "平度市人民医院医共体"
+
+
+def test_each_consortium_and_its_lead_hospital_lead_their_own_findings(findings):
+    # 二(二是) "医共体实行理事会治理机制": one finding per consortium, the consortium leads.
+    assert findings[("CE-023", "平度市人民医院医共体")]["status"] == "fail"
+    assert findings[("CE-023", "平度市中医医院医共体")]["status"] == "pass"
+    assert lead(findings, "CE-023", "平度市人民医院医共体") == "平度市人民医院医共体"
+    # 三(一是) "医共体牵头医院积极对接三级公立医院": the lead hospital by its own name.
+    assert lead(findings, "CE-041", "平度市人民医院医共体") == "平度市人民医院"
+    assert lead(findings, "CE-041", "平度市中医医院医共体") == "平度市中医医院医共体"  # no name given: the consortium
+
+
+def test_payment_reform_is_the_insurance_bureaus(findings):
+    # 四(三是) "推行以门诊统筹按人头付费…为主的多元复合式医保支付方式".
+    assert lead(findings, "CE-059") == "平度市医疗保障局"
