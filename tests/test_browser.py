@@ -16,7 +16,7 @@ import zlib
 
 import pytest
 
-from conftest import DEMO_RULES, demo_sheet
+from conftest import DEMO_RULES, REPO, demo_sheet
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -121,3 +121,65 @@ def test_prints_to_a4_pages(rendered):
     assert len(boxes) >= 2  # the units start on pages of their own
     for width, height in boxes:  # A4 is 595 x 842 points
         assert abs(float(width) - 595) < 2 and abs(float(height) - 842) < 2
+
+
+EXAMPLE_PROBE = """
+<script>
+window.addEventListener("load", () => {
+  const rows = [...document.querySelectorAll("table.urgent:not(.upcoming) tbody tr")];
+  const out = {
+    text: document.body.innerText,
+    units: [...document.querySelectorAll("section.unit")].map(s => s.getAttribute("data-unit")),
+    urgent_leads: rows.map(r => r.getAttribute("data-lead")),
+    leads_shown: [...document.querySelectorAll("section.unit .gap")].map(g => g.getAttribute("data-lead")),
+  };
+  const pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def _probe(tmp_path, html_path):
+    probed = html_path.with_name("probed-" + html_path.name)
+    probed.write_text(html_path.read_text(encoding="utf-8").replace("</body>", EXAMPLE_PROBE + "</body>"), encoding="utf-8")
+    result = _chromium(tmp_path, "--window-size=1280,900", "--virtual-time-budget=3000", "--dump-dom", probed.as_uri())
+    raw = result.stdout.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0]
+    return json.loads(raw.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+EXAMPLES = sorted(p for p in (REPO / "examples").glob("*.yaml"))
+# Districts of the shipped examples' documents, to catch another district's unit in a county's report.
+DISTRICTS = ["琅琊区", "南谯区", "苏滁", "经开区", "黄岛区", "城阳区", "即墨区", "胶州市", "平度市", "莱西市", "云州区"]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_each_example_reads_as_its_own_countys_report(example, tmp_path):
+    """Simplified script throughout, only this county's units, current failures first, one list per department."""
+    from click.testing import CliRunner
+
+    from checker.cli import main
+    from checker.script import to_simplified
+
+    out = tmp_path / "units"
+    result = CliRunner().invoke(main, ["run", str(example), "--by-unit", "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    report = out / f"{example.stem}.html"
+    seen = _probe(tmp_path, report)
+    assert to_simplified(seen["text"]) == seen["text"], "traditional characters in the rendered report"
+    import yaml
+
+    county = yaml.safe_load(example.read_text(encoding="utf-8"))["county"]["name"]
+    others = [d for d in DISTRICTS if d != county]
+    named = seen["units"] + seen["urgent_leads"] + seen["leads_shown"]
+    assert not [u for u in named if any(d in u for d in others)], named
+    if seen["urgent_leads"]:  # the first row of 当前未达标事项 is a current failure
+        first = report.read_text(encoding="utf-8").split('<table class="urgent">', 1)[1].split("</tr>", 2)[1]
+        assert "剩余" not in first
+    lists = sorted(p for p in out.iterdir() if "整改任务清单" in p.name)
+    assert lists and all(p.name.startswith(county + "-") for p in lists)
+    for work_list in lists[:4]:
+        unit = work_list.stem.split("整改任务清单-", 1)[1]
+        listed = _probe(tmp_path, work_list)
+        assert listed["units"] == [unit] or not listed["units"], (unit, listed["units"])
+        assert all(lead == unit for lead in listed["leads_shown"]), (unit, listed["leads_shown"])
