@@ -82,10 +82,7 @@ class Finding:
     guide: tuple[str, ...] = ()
     quote_original: str | None = None
     deadline_source: str | None = None  # text | plan (the plan's period end) | immediate | None
-
-    @property
-    def category(self) -> str:
-        return "above" if self.level == "above" else self.force
+    category: str = "binding"  # binding | strive | encouraged | above: what it counts as (set from force and scope)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -213,7 +210,7 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
         note=rule.note, lead_inferred=rule.lead_inferred,
         missing=[_label(vocab, f) for f in _grouped(unknown)] if status == "missing" else [], days=days,
         force=rule.force, level=rule.level, guide=who.guide, quote_original=pack.policy.original_of(rule.quote, pack.text),
-        deadline_source=source if deadline is not None or source == "immediate" else None)
+        deadline_source=source if deadline is not None or source == "immediate" else None, category=_category(rule))
     if who.foreign:
         finding.actual = "本条由其他县(市、区)的单位负责"
     if status in ("fail", "not_due"):
@@ -264,7 +261,11 @@ def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary,
         subject_kind=collection.label, note=rule.note, lead_inferred=rule.lead_inferred,
         missing=[f"{collection.label}名单 ({collection.name})"], order=order,
         force=rule.force, level=rule.level, guide=who.guide, quote_original=pack.policy.original_of(rule.quote, pack.text),
-        deadline_source=source if deadline is not None else None)
+        deadline_source=source if deadline is not None else None, category=_category(rule))
+
+
+def _category(rule: Rule) -> str:
+    return "above" if rule.level == "above" else rule.force
 
 
 def _label(vocab: Vocabulary, fact: str) -> str:

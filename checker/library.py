@@ -145,6 +145,18 @@ def load_library(rules_dir: Path | None = None, policies_dir: Path | None = None
     policies_dir = policies_dir or rules_dir.parent / "policies"
     if not rules_dir.is_dir():
         raise UsageError(problem(rules_dir, None, "rules folder not found.", "找不到规则目录。"))
+    from . import libcache
+
+    key = libcache.key_of(rules_dir, policies_dir, only)
+    cached = libcache.fetch(key)
+    if isinstance(cached, Library):
+        return cached
+    library = _parse_library(rules_dir, policies_dir, only)
+    libcache.store(key, library)
+    return library
+
+
+def _parse_library(rules_dir: Path, policies_dir: Path, only: set[str] | None) -> Library:
     problems: list[Problem] = []
     try:
         vocab = load_vocabulary(rules_dir / "vocabulary")

@@ -50,6 +50,12 @@ class Policy:
         """The same passage in text.txt, for audit, where `text` is a line-for-line restoration of it."""
         if text == DEFAULT_TEXT:
             return quote
+        memo = self.__dict__.setdefault("_originals", {})
+        if (quote, text) not in memo:
+            memo[(quote, text)] = self._original_of(quote, text)
+        return memo[(quote, text)]
+
+    def _original_of(self, quote: str, text: str) -> str | None:
         number = self.find(quote, text)
         if number is None or number > len(self.lines):
             return None

@@ -30,6 +30,20 @@ class Responsible:
 
 def responsible(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary) -> Responsible:
     """Who leads, guides and co-owns `rule` for `subject` in this county's report."""
+    # One answer per rule and sheet unless an institution (named by its entry) is among its units.
+    memo = sheet.__dict__.setdefault("_responsible", {})
+    key = (pack.id, pack.version, rule.id)
+    found = memo.get(key)
+    if found is not None:
+        return found
+    who = _resolve(pack, rule, subject, sheet, vocab)
+    if pack.units is None or not any(pack.units[u].level == "institution"
+                                     for u in (rule.lead, *rule.co_responsible, *rule.guide)):
+        memo[key] = who
+    return who
+
+
+def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary) -> Responsible:
     units = pack.units
     if units is None:  # a pack written before units had levels: names as the text wrote them
         return Responsible(to_simplified(rule.lead), (), tuple(dict.fromkeys(to_simplified(u) for u in rule.co_responsible)))

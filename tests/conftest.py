@@ -18,6 +18,20 @@ DEMO_RULES = HERE / "fixtures" / "lib" / "rules"
 EXAMPLES = REPO / "examples"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_cache():
+    """Tests build hundreds of throw-away libraries: none of them goes into the user's cache folder."""
+    import os
+
+    before = os.environ.get("POLICYCHECK_CACHE")
+    os.environ["POLICYCHECK_CACHE"] = "off"
+    yield
+    if before is None:
+        os.environ.pop("POLICYCHECK_CACHE", None)
+    else:
+        os.environ["POLICYCHECK_CACHE"] = before
+
+
 @pytest.fixture(scope="session")
 def demo_library():
     return load_library(DEMO_RULES)
