@@ -106,6 +106,34 @@ class Outcome:
 class _Session:
     outcome: Outcome = field(default_factory=Outcome)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    _used: set[int] = field(default_factory=set)
+    _next: int = 0
+
+    def new_id(self) -> str:
+        """A fact id no other fact of this session shares, down to the engine's 32-bit hash of it.
+
+        The engine files each fact of a session under fnv1Hash32 of its id and
+        takes any second fact with the same hash for a repeat of the first
+        (MessageObservedException), without comparing them. The ids it would
+        generate itself collide by chance in a large session (about 0.4% of
+        evaluations of a 200-consortium county); ours are skipped past any
+        hash already used, so a collision cannot happen.
+        """
+        while True:
+            candidate = str(self._next)
+            self._next += 1
+            hashed = fnv1a32(candidate)
+            if hashed not in self._used:
+                self._used.add(hashed)
+                return candidate
+
+
+def fnv1a32(text: str) -> int:
+    """The engine's fnv1Hash32 (FNV-1a, 32 bits) of an ASCII string."""
+    value = 0x811C9DC5
+    for byte in text.encode("ascii"):
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
 
 
 @dataclass
@@ -287,7 +315,8 @@ def _action(rule: Rule, kind: str, conjunct: tuple[cond.Test, ...]) -> Callable:
                 if dkey in outcome.derived:
                     return  # already concluded through another alternative
                 outcome.derived[dkey] = (derive_value, firing)
-                c.assert_fact({"sid": sid, "t": DERIVED, "s": subject, "n": rule.derive, "v": 1 if derive_value else 0})
+                c.assert_fact({"sid": sid, "id": session.new_id(), "t": DERIVED, "s": subject, "n": rule.derive,
+                               "v": 1 if derive_value else 0})
         except BaseException as exc:  # the engine would swallow it; record it instead
             if session is not None:
                 session.errors.append((rule_id, f"{type(exc).__name__}: {exc}"))
@@ -325,18 +354,20 @@ def _dispatch(compiled_pack: CompiledPack, facts: list[dict], sid: str) -> None:
         message = json.loads(following) if following else None
 
 
-def input_facts(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary, sid: str) -> list[dict]:
-    """The county's facts as engine facts: only those some rule reads."""
+def input_facts(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary, sid: str,
+                session: _Session | None = None) -> list[dict]:
+    """The county's facts as engine facts: only those some rule reads, each with an id unique in the session."""
+    session = session or _Session()
     reads = compiled_pack.reads
-    out: list[dict] = [{"sid": sid, "t": BEGIN}]
+    out: list[dict] = [{"sid": sid, "id": session.new_id(), "t": BEGIN}]
     for subject in sheet.subjects:
         if subject.collection in compiled_pack.collections:
-            out.append({"sid": sid, "t": ANCHOR, "s": subject.key, "c": subject.collection})
+            out.append({"sid": sid, "id": session.new_id(), "t": ANCHOR, "s": subject.key, "c": subject.collection})
         for name, value in sorted(sheet.values.get(subject.key, {}).items()):
             if name not in reads:
                 continue
             fdef = vocab.facts[name]
-            fact = {"sid": sid, "t": INPUT, "s": subject.key, "n": name}
+            fact = {"sid": sid, "id": session.new_id(), "t": INPUT, "s": subject.key, "n": name}
             if fdef.type == "set":
                 fact.update((f"m{i}", 1 if member in value else 0) for i, member in enumerate(fdef.values))
             else:
@@ -352,7 +383,7 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
         session = _SESSIONS[sid] = _Session()
         host = _host()
         try:
-            facts = input_facts(compiled_pack, sheet, vocab, sid)
+            facts = input_facts(compiled_pack, sheet, vocab, sid, session)
             _dispatch(compiled_pack, facts, sid)
             if session.errors or _ORPHAN_ERRORS:
                 rule, message = (session.errors or _ORPHAN_ERRORS)[0]

@@ -151,3 +151,39 @@ def test_each_pack_version_is_compiled_once(demo_library, evaluate_demo):
     assert engine._COMPILED == before
     pack = demo_library.resolve("demo", None)
     assert engine.compiled(pack, demo_library.vocabulary) is before[(pack.id, pack.version, pack.sha256)]
+
+
+# Two ids whose 32-bit FNV-1a hashes are equal (found by a birthday search).
+COLLIDING = ("k32728", "k261234")
+
+
+def test_the_engine_takes_two_facts_with_colliding_id_hashes_for_one(demo_library):
+    """The sharp edge itself: the engine files a session's facts by a 32-bit hash of their id."""
+    import json
+
+    assert engine.fnv1a32(COLLIDING[0]) == engine.fnv1a32(COLLIDING[1])
+    compiled = engine.compiled(demo_library.resolve("demo", None), demo_library.vocabulary)
+    facts = [{"sid": "collide", "id": COLLIDING[0], "t": engine.BEGIN},
+             {"sid": "collide", "id": COLLIDING[1], "t": engine.INPUT, "s": "county", "n": "plan_year", "v": 1}]
+    try:
+        result = engine._c_engine.assert_facts(compiled.handle, json.dumps(facts))
+        assert result[0] == 2  # MessageObservedException: the second, different fact is "already observed"
+    finally:
+        engine._host().delete_state(compiled.ruleset, "collide")
+
+
+def test_a_session_skips_any_id_whose_hash_is_taken():
+    session = engine._Session()
+    session._used.add(engine.fnv1a32("1"))  # as if another fact already had that hash
+    assert [session.new_id() for _ in range(3)] == ["0", "2", "3"]
+
+
+def test_a_county_with_hundreds_of_entries_evaluates_cleanly_again_and_again(evaluate_demo):
+    """Many large sessions in one process: every result the same, never 'already observed'."""
+    entries = "\n".join(f"  - {{name: 医共体{i}, unified: [人员, 财务, 业务], lump_sum_payment: {str(i % 3 == 0).lower()}, "
+                        f"has_charter: {str(i % 2 == 0).lower()}, lead_is_tcm: {str(i % 5 == 0).lower()}, "
+                        f"tcm_department: {str(i % 7 == 0).lower()}}}" for i in range(200))
+    first, _ = evaluate_demo(f"grassroots_share: 61\nplan_year: 2025\nconsortia:\n{entries}")
+    for _ in range(40):
+        again, _ = evaluate_demo(f"grassroots_share: 61\nplan_year: 2025\nconsortia:\n{entries}")
+        assert {k: f.status for k, f in again.items()} == {k: f.status for k, f in first.items()}
