@@ -148,6 +148,8 @@ def _units(node: Any, parent: LineMap, path: str, vocab: Vocabulary, problems: l
             problems.append(problem(path, node.line_of(key), f"units: unknown role '{key}'.{hint} (roles: {', '.join(vocab.roles)})",
                                     f"units: 未知的单位角色 '{key}'。{'您是否想写 ' + repr(close[0]) + '?' if close else ''}",
                                     column=node.column_of(key)))
+        elif name is None:  # left blank, as the template leaves it: the default name applies
+            continue
         elif not isinstance(name, str) or not name.strip():
             problems.append(problem(path, node.line_of(key), f"units: {key}: give the department's full name as text.",
                                     f"units: {key}: 请填写该单位的全称。", column=node.column_of(key)))

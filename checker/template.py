@@ -25,6 +25,29 @@ def _line(fdef: FactDef, indent: str) -> list[str]:
     return out
 
 
+def roles_used(packs: list[RulePack]) -> dict[str, list[str]]:
+    """The roles the packs' units name (the county's own bodies), with the names the texts use for them."""
+    out: dict[str, list[str]] = {}
+    for pack in packs:
+        for key, unit in (pack.units or {}).items():
+            if unit.level == "role" and unit.role:
+                names = out.setdefault(unit.role, [])
+                if key not in names:
+                    names.append(key)
+    return out
+
+
+def _units_block(packs: list[RulePack], vocab: Vocabulary) -> list[str]:
+    roles = roles_used(packs)
+    if not roles:
+        return []
+    lines = ["units:                # 本县单位的实际名称; 留空则按默认名称 (如 \"XX市卫生健康局\") 写入报告"]
+    for role in sorted(roles, key=list(vocab.roles).index):
+        default = vocab.roles[role].default.replace("{county}", "本县")
+        lines.append(f"  {role}:".ljust(24) + f"# {vocab.roles[role].label} (文件称: {'、'.join(roles[role])}; 默认: {default})")
+    return lines
+
+
 def fact_sheet_template(packs: list[RulePack], vocab: Vocabulary, county_name: str | None) -> str:
     facts = _facts_read(packs, vocab)
     lines = [
@@ -39,6 +62,7 @@ def fact_sheet_template(packs: list[RulePack], vocab: Vocabulary, county_name: s
         "  city:",
         "  kind:               # 市辖区 / 县 / 县级市 / 自治县 / 旗 …",
         "  report_date:        # 数据截止日期 YYYY-MM-DD",
+        *_units_block(packs, vocab),
         "facts:",
     ]
     for fdef in facts:

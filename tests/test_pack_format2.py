@@ -240,3 +240,21 @@ def test_lint_flags_a_binding_rule_whose_quote_only_encourages(library):
         assert not any("DM-108" in p.render() for p in modality_problems(pack))
     finally:
         rule.quote, rule.note = "医共体应有章程或理事会", ""
+
+
+def test_the_template_lists_the_roles_and_a_blank_role_keeps_the_default(library, tmp_path):
+    from checker.template import fact_sheet_template
+
+    pack = library.resolve("demo@2.0.0", None)
+    text = fact_sheet_template([pack], library.vocabulary, "示范区")
+    assert "units:" in text and "  health_bureau:" in text and "文件称: 区卫健局" in text
+    found, _ = judge(library, tmp_path, FACTS, "2026-01-10", units="units:\n  health_bureau:\n  government:\n")
+    assert found[("DM-101", "示范区")]["lead"] == "示范区卫生健康局"
+
+
+def test_an_unknown_role_in_a_sheet_is_refused_with_a_suggestion(library, tmp_path):
+    from checker.errors import FactSheetError
+
+    with pytest.raises(FactSheetError) as caught:
+        judge(library, tmp_path, FACTS, "2026-01-10", units="units:\n  health_bureu: 示范区卫健局\n")
+    assert "unknown role 'health_bureu'" in caught.value.render() and "health_bureau" in caught.value.render()
