@@ -225,7 +225,7 @@ def test_the_original_script_quote_is_kept_for_audit(library, tmp_path):
 
 
 def test_lint_flags_a_binding_rule_whose_quote_only_encourages(library):
-    from checker.modality import modality_problems
+    from checker.wording import modality_problems
 
     pack = library.resolve("demo@2.0.0", None)
     rule = pack.rule("DM-108")
@@ -258,3 +258,18 @@ def test_an_unknown_role_in_a_sheet_is_refused_with_a_suggestion(library, tmp_pa
     with pytest.raises(FactSheetError) as caught:
         judge(library, tmp_path, FACTS, "2026-01-10", units="units:\n  health_bureu: 示范区卫健局\n")
     assert "unknown role 'health_bureu'" in caught.value.render() and "health_bureau" in caught.value.render()
+
+
+def test_lint_flags_a_note_that_speaks_to_authors(library):
+    from checker.wording import note_problems
+
+    pack = library.resolve("demo@2.0.0", None)
+    rule = pack.rule("DM-108")
+    try:
+        rule.note = "按 has_plan 核查, 请审核"
+        found = " ".join(p.render() for p in note_problems(pack))
+        assert "DM-108" in found and "has_plan" in found and "请审核" in found
+        rule.note = "以已印发方案核查"
+        assert note_problems(pack) == []
+    finally:
+        rule.note = ""

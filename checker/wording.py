@@ -1,11 +1,17 @@
-"""Modality: a rule's force must be what its words say.
+"""A rule's words: its force is what its modal words say, and its note speaks to the county.
 
+Modality:
 应/要/必须/确保/一律 bind; 力争 sets a target to strive for; 鼓励/探索/可以/原则上/支持
 encourage; 等 closes a list of examples. A rule whose quote carries a weaker word
 but which is encoded as binding would report an exploratory sentence as a gap —
 unless its note says why the sentence binds all the same.
+
+Notes: a rule's note is printed in the county's report (说明), so it carries no
+review remarks (请审核) and no internal fact names; those go in YAML comments.
 """
 from __future__ import annotations
+
+import re
 
 from .errors import Problem, problem
 from .rulepack import RulePack
@@ -49,4 +55,24 @@ def _positions(text: str, word: str) -> list[int]:
     while start != -1:
         out.append(start)
         start = text.find(word, start + 1)
+    return out
+
+
+_INTERNAL = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]+")
+_REVIEW = ("请审核", "請審核", "请复核", "待核实", "TODO", "FIXME")
+
+
+def note_problems(pack: RulePack) -> list[Problem]:
+    """Notes a county would read that talk to the pack's authors instead (format-2 packs only)."""
+    if pack.units is None:
+        return []
+    out: list[Problem] = []
+    for rule in pack.rules:
+        found = [w for w in _REVIEW if w in rule.note] + _INTERNAL.findall(rule.note)
+        if found:
+            out.append(problem(pack.path, rule.line,
+                               f"rule {rule.id}: the note is printed in county reports but speaks to authors ({', '.join(found)}).",
+                               f"规则 {rule.id}: 说明会印在县(市、区)的报告中, 但含有写给编写者的内容 ({'、'.join(found)})。",
+                               fix_en="Move review remarks and internal fact names into a YAML comment (# …).",
+                               fix_zh="请把审核意见和内部事实名移到 YAML 注释 (# …) 中。"))
     return out
