@@ -131,7 +131,7 @@ def _units(findings: list[dict]) -> list[dict[str, Any]]:
     return active
 
 
-def _urgent(findings: list[dict], limit: int = 10) -> list[dict]:
+def _urgent(findings: list[dict], limit: int | None = 10) -> list[dict]:
     """Current gaps only: overdue first (most overdue first), then gaps the text gives no date,
     furthest from their target first."""
     def key(f: dict) -> tuple:
@@ -205,8 +205,10 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
         "compliance": round(100 * summary["pass"] / applicable) if applicable else None,
         "units": units,
         "unit_anchor": {u["name"]: u["anchor"] for u in units},
-        "urgent": _urgent(findings),
-        "upcoming": _upcoming(findings),
+        # A department's own list shows all its current gaps up front; its not-yet-due items follow as cards.
+        "urgent": (sorted(_urgent(findings, None), key=lambda f: f["lead"] != data["unit_only"])  # 牵头 first, then 配合
+                   if data.get("unit_only") else _urgent(findings)),
+        "upcoming": [] if data.get("unit_only") else _upcoming(findings),
         "strive": _aside(findings, "strive"),
         "encouraged": _aside(findings, "encouraged"),
         "above": _aside(findings, "above"),
