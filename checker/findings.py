@@ -17,6 +17,7 @@ from . import conditions as cond
 from .engine import CompiledPack, Firing, Outcome
 from .facts import FactSheet, Subject
 from .rulepack import PERIODS, Deadline, Rule, RulePack
+from .script import to_simplified
 from .units import responsible
 from .vocabulary import COUNTY, Vocabulary
 
@@ -202,7 +203,8 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
     if who.foreign:
         status, why, unknown, days = "not_applicable", [], [], None
     finding = Finding(
-        rule=rule.id, pack=pack.id, version=pack.version, status=status, section=rule.section, quote=rule.quote,
+        rule=rule.id, pack=pack.id, version=pack.version, status=status, section=to_simplified(rule.section),
+        quote=to_simplified(rule.quote),
         requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target,
         actual=_actual(rule, subject, sheet, vocab, outcome), deadline=deadline, lead=who.lead,
         co_responsible=who.co, why=why,
@@ -255,7 +257,8 @@ def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary,
     due, source = _due(pack, rule)
     deadline = due.resolve(sheet.values.get(COUNTY, {})) if due else None
     return Finding(
-        rule=rule.id, pack=pack.id, version=pack.version, status="missing", section=rule.section, quote=rule.quote,
+        rule=rule.id, pack=pack.id, version=pack.version, status="missing", section=to_simplified(rule.section),
+        quote=to_simplified(rule.quote),
         requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target, actual="未提交",
         deadline=deadline, lead=who.lead, co_responsible=who.co, why=[], subject=subject.name,
         subject_kind=collection.label, note=rule.note, lead_inferred=rule.lead_inferred,
