@@ -54,11 +54,11 @@ def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, voc
         guide.insert(0, _name(lead_unit, subject, sheet, vocab))
     else:
         lead = _name(lead_unit, subject, sheet, vocab)
-    foreign = _foreign(lead_unit, sheet)
+    foreign = _foreign(lead_unit, sheet, pack)
     co: list[str] = []
     for key in rule.co_responsible:
         unit = units[key]
-        if _foreign(unit, sheet):
+        if _foreign(unit, sheet, pack):
             continue
         if unit.level == "above" and unit.counterpart and rule.level == "county":
             name = _role_name(unit.counterpart, None, sheet, vocab)
@@ -70,8 +70,14 @@ def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, voc
     return Responsible(lead, tuple(guide), tuple(co), foreign)
 
 
-def _foreign(unit: UnitDef, sheet: FactSheet) -> bool:
-    return unit.county is not None and unit.county != sheet.county.code
+def _foreign(unit: UnitDef, sheet: FactSheet, pack: RulePack) -> bool:
+    """A unit of one named county, and this sheet is another county's (by code, else by name)."""
+    if unit.county is None:
+        return False
+    if sheet.county.code:
+        return unit.county != sheet.county.code
+    names = {to_simplified(j.name) for j in pack.policy.jurisdictions if j.code == unit.county}
+    return to_simplified(sheet.county.name) not in names
 
 
 def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary) -> str:

@@ -110,15 +110,18 @@ def library(tmp_path_factory):
     root = tmp_path_factory.mktemp("lib")
     shutil.copytree(DEMO_RULES.parent, root, dirs_exist_ok=True)
     shutil.copy(REPO / "rules" / "vocabulary" / "roles.yaml", root / "rules" / "vocabulary" / "roles.yaml")
+    policy = root / "policies" / "demo" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + '  - {name: 甲区, code: "110102"}\n', encoding="utf-8")
     (root / "rules" / "vocabulary" / "extra.yaml").write_text(EXTRA_FACTS, encoding="utf-8")
     (root / "rules" / "demo" / "2.0.0.yaml").write_text(HEAD + textwrap.indent(RULES, "  "), encoding="utf-8")
     return load_library(root / "rules")
 
 
-def judge(library, tmp_path, facts: str, as_of: str, code: str = "110101", units: str = ""):
-    sheet = tmp_path / f"s{abs(hash((facts, as_of, code, units)))}.yaml"
+def judge(library, tmp_path, facts: str, as_of: str, code: str | None = "110101", units: str = "", name: str = "示范区"):
+    sheet = tmp_path / f"s{abs(hash((facts, as_of, code, units, name)))}.yaml"
     body = textwrap.indent(textwrap.dedent(facts).strip("\n"), "  ")
-    sheet.write_text(f"county:\n  name: 示范区\n  code: \"{code}\"\n  city: 示范市\n  report_date: {as_of}\n"
+    code_line = f"  code: \"{code}\"\n" if code else ""
+    sheet.write_text(f"county:\n  name: {name}\n{code_line}  city: 示范市\n  report_date: {as_of}\n"
                      f"{units}facts:\n{body}\n", encoding="utf-8")
     checked = check_sheet(sheet, CheckRequest(specs=("demo@2.0.0",)), library)
     return {(f["rule"], f["subject"]): f for f in checked.data["findings"]}, checked.data
@@ -155,6 +158,13 @@ def test_the_one_county_whose_unit_it_is_gets_the_task(library, tmp_path):
     found, _ = judge(library, tmp_path, FACTS, "2026-03-10", code="110102")
     assert found[("DM-107", "示范区")]["status"] == "fail"
     assert found[("DM-107", "示范区")]["lead"] == "示范区人民政府"
+
+
+def test_without_a_code_the_county_is_known_by_its_name(library, tmp_path):
+    found, _ = judge(library, tmp_path, FACTS, "2026-03-10", code=None, name="甲区")
+    assert found[("DM-107", "甲区")]["status"] == "fail"  # 甲区's own task
+    found, _ = judge(library, tmp_path, FACTS, "2026-03-10", code=None)
+    assert found[("DM-107", "示范区")]["status"] == "not_applicable"
 
 
 def test_a_sheet_gives_its_own_department_names(library, tmp_path):
