@@ -82,7 +82,7 @@ def test_template_lists_every_fact_the_pack_reads_with_labels(cli):
     text = result.stdout
     for name in ("grassroots_share", "hospital_grade", "plan_year", "unified", "lump_sum_payment"):
         assert f"{name}:" in text
-    assert "基层诊疗量占比" in text and "可选: 一级、二级乙等、二级甲等、三级" in text
+    assert "基层诊疗量占比" in text and "可选: 「一级」「二级乙等」「二级甲等」「三级」" in text
     assert "fully_unified" not in text and "consortium_count" not in text  # concluded or counted, not submitted
 
 
