@@ -66,11 +66,13 @@ def main() -> None:
 def _parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
+    from .dates import DateProblem, parse_date
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(problem(None, None, f"{option} '{value}' is not a date (YYYY-MM-DD).",
-                                 f"{option} '{value}' 不是日期 (YYYY-MM-DD)。")) from None
+        return parse_date(value)
+    except DateProblem as bad:
+        raise UsageError(problem(None, None, f"{option}: {bad.en}.", f"{option}: {bad.zh}。",
+                                 fix_en=bad.fix_en, fix_zh=bad.fix_zh)) from None
 
 
 @main.command()

@@ -265,6 +265,7 @@ class YamlSourceError(Exception):
 def load_text(text: str, path: str) -> Any:
     """Parse YAML text into LineMap/LineList/scalars, or raise YamlSourceError."""
     _check_depth(text, path)
+    _check_fullwidth_colons(text, path)
     loader = _Loader(text)
     try:
         _count_aliases(text)
@@ -327,21 +328,71 @@ def read_yaml(path: Path) -> tuple[Any, str | None, bytes]:
         raise YamlSourceError(problem(path, None, "this is a directory, not a YAML file.",
                                       "这是一个目录, 不是 YAML 文件。"))
     if size > MAX_BYTES:
+        raise _too_large(path, f"{size:,}")
+    data = read_bounded(path, MAX_BYTES)
+    if data is None:
         raise YamlSourceError(problem(
-            path, None, f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}.",
-            f"文件大小为 {size:,} 字节, 超过上限 {MAX_BYTES:,} 字节。",
-            fix_en="A fact sheet is a few kilobytes; check that this is the right file.",
-            fix_zh="事实表一般只有几 KB, 请确认文件是否正确。"))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise YamlSourceError(problem(path, None, f"cannot read the file: {exc.strerror}.",
-                                      f"无法读取文件: {exc.strerror}。")) from None
+            path, None, f"more than {MAX_BYTES:,} bytes could be read from it (a device or a pipe?); the limit is {MAX_BYTES:,}.",
+            f"从中读到的内容超过上限 {MAX_BYTES:,} 字节 (是设备或管道吗?)。",
+            fix_en="Give the fact sheet file itself.", fix_zh="请直接指定事实表文件。"))
     text, note = decode(data, spath)
     if "\x00" in text:
         raise YamlSourceError(problem(path, None, "the file contains NUL bytes; it is not a text file.",
                                       "文件包含 NUL 字节, 不是文本文件。"))
     return load_text(text, spath), note, data
+
+
+def read_bounded(path: Path, limit: int) -> bytes | None:
+    """At most `limit` bytes of `path`, or None if it holds more.
+
+    The size a pipe or a device reports is 0 (`/dev/zero`, `<(cat huge)`), so
+    the limit is enforced on what is read, never on what stat says.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise YamlSourceError(problem(path, None, f"cannot read the file: {exc.strerror}.",
+                                      f"无法读取文件: {exc.strerror}。")) from None
+    return None if len(data) > limit else data
+
+
+def _too_large(path: Path, size: str) -> YamlSourceError:
+    return YamlSourceError(problem(
+        path, None, f"the file is {size} bytes; the limit is {MAX_BYTES:,}.",
+        f"文件大小为 {size} 字节, 超过上限 {MAX_BYTES:,} 字节。",
+        fix_en="A fact sheet is a few kilobytes; check that this is the right file.",
+        fix_zh="事实表一般只有几 KB, 请确认文件是否正确。"))
+
+
+_FULLWIDTH_KEY = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*：")
+_BLOCK_START = re.compile(r":\s*[|>][-+0-9]*\s*(#.*)?$")
+
+
+def _check_fullwidth_colons(text: str, path: str) -> None:
+    """`key：value` (a full-width colon, as Chinese input methods type it) is named at its line.
+
+    YAML reads such a line as text, and the error it then reports (if any)
+    points at another line and never mentions the colon.
+    """
+    if "：" not in text:
+        return
+    block_indent: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = len(line) - len(line.lstrip(" "))
+        if block_indent is not None:
+            if not line.strip() or indent > block_indent:
+                continue  # inside a | or > block: free text
+            block_indent = None
+        found = _FULLWIDTH_KEY.match(line)
+        if found:
+            key = found.group(2)
+            raise YamlSourceError(problem(
+                path, number, f"full-width colon '：' after '{key}'; YAML needs an ASCII colon and a space.",
+                f"'{key}' 后面用了全角冒号 '：', YAML 需要半角冒号加空格。", column=len(found.group(1)) + len(key) + 1,
+                fix_en=f"Write '{key}: …'.", fix_zh=f"请改为 '{key}: …' (半角冒号, 后跟空格)。"))
+        if _BLOCK_START.search(line):
+            block_indent = indent
 
 
 def where(path: str, container: Any, key: Any = None) -> Location:
