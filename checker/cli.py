@@ -238,8 +238,8 @@ def template(packs: tuple[str, ...], county_name: str | None, output: str | None
     elif county_name:
         chosen = library.for_county(county_name, None, None)
         if not chosen:
-            raise UsageError(problem(None, None, f"no pack applies to '{county_name}' by jurisdiction; name packs with -p.",
-                                     f"没有按辖区适用于 '{county_name}' 的规则包, 请用 -p 指定。"))
+            raise UsageError(library.no_pack_problem(county_name, None))
+        county_name = library.official_name(county_name) or county_name
     else:
         chosen = library.latest()
     text = fact_sheet_template(chosen, library.vocabulary, county_name)

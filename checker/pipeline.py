@@ -77,13 +77,9 @@ def select_packs(library: Library, sheet: FactSheet, request: CheckRequest, when
             pack = library.resolve(spec, when)
             chosen.setdefault(pack.id, pack)
         return list(chosen.values())
-    packs = library.for_county(sheet.county.name, sheet.county.code, when, sheet.requested_packs)
+    packs = library.for_county(sheet.county.name, sheet.county.code, when, sheet.requested_packs, sheet.path)
     if not packs:
-        raise NoPackApplies(problem(sheet.path, None,
-                                 f"no rule pack applies to {sheet.county.name} ({sheet.county.code or 'no code'}) by jurisdiction.",
-                                 f"没有按辖区适用于 {sheet.county.name} 的规则包。",
-                                 fix_en="Name packs with -p (see `policycheck packs`).",
-                                 fix_zh="请用 -p 指定规则包 (policycheck packs 可列出全部)。"))
+        raise NoPackApplies(library.no_pack_problem(sheet.county.name, sheet.county.code, sheet.path))
     return packs
 
 

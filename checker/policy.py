@@ -13,6 +13,7 @@ from .yamlsource import LineMap, YamlSourceError, read_yaml
 class Jurisdiction:
     name: str
     code: str | None = None
+    aliases: tuple[str, ...] = ()  # other official names (a former name, a 新区 name) that mean the same place
 
 
 @dataclass
@@ -57,7 +58,11 @@ def load_policy(folder: Path) -> Policy:
     for item in meta.get("jurisdictions") or []:
         if isinstance(item, dict) and item.get("name"):
             code = item.get("code")
-            juris.append(Jurisdiction(str(item["name"]), str(code) if code is not None else None))
+            aliases = item.get("aliases") or []
+            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+                raise RulePackError(problem(meta_path, item.line_of("aliases"), "jurisdiction aliases must be a list of names.",
+                                            "辖区的 aliases 应为名称列表。"))
+            juris.append(Jurisdiction(str(item["name"]), str(code) if code is not None else None, tuple(aliases)))
     return Policy(
         id=str(meta["id"]), title=str(meta["title"]), issuer=str(meta["issuer"]),
         number=meta.get("number"), issued=_date(meta.get("issued")),
