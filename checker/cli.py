@@ -47,6 +47,9 @@ _rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=F
 _pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
                             help="Rule pack to apply (repeatable). Default: the packs whose jurisdiction includes the county.")
 
+_force_option = click.option("--force", is_flag=True,
+                             help="Write over -o even if it is an input or a file this command did not write.")
+
 
 class _Group(click.Group):
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -81,19 +84,22 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge deadlines on this date. Default: the fact sheet's report_date.")
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "md", "text"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(), default=None,
-              help="Where to write the report (a folder with --by-unit). Default: report.html for HTML, standard output otherwise.")
+              help="Where to write the report (a folder with --by-unit). Default: COUNTY-DATE.html for HTML, standard output otherwise.")
 @click.option("--by-unit", is_flag=True, help="Also write one work list (整改任务清单) per lead unit; -o is then a folder.")
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False), default=None,
               help="YAML file of approved rectification commitments (整改承诺) to apply.")
+@_force_option
 @_rules_option
 @_reports_errors
 def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
-        by_unit: bool, waivers_file: str | None, rules_dir: str | None) -> None:
+        by_unit: bool, waivers_file: str | None, force: bool, rules_dir: str | None) -> None:
     """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
-    from .output import check_target, write_atomic
+    from .output import check_target, guard_target, write_atomic
     from .pipeline import CheckRequest, check_sheet
-    from .report import render
+    from .report import render, safe_name
     from .waivers import load_waivers_file
+
+    inputs = (fact_sheet, waivers_file)
 
     outdir = None
     if by_unit:
@@ -106,25 +112,34 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         outdir.mkdir(parents=True, exist_ok=True)
         target = outdir / f"{Path(fact_sheet).stem}.{_EXT[fmt]}"
     else:
-        target = Path(output) if output else (Path("report.html") if fmt == "html" else None)
+        target = Path(output) if output else None
     if target is not None:
         check_target(target)
+        guard_target(target, "run", inputs, force)
     request = CheckRequest(specs=packs, as_of=_parse_date(as_of, "--as-of"),
                            waivers=tuple(load_waivers_file(Path(waivers_file)) if waivers_file else ()),
                            rules_dir=Path(rules_dir) if rules_dir else None)
     data = check_sheet(Path(fact_sheet), request).data
+    county = safe_name(data["county"]["name"] or "county")
+    if target is None and fmt == "html":
+        # Named after the county and date, so two counties run in one folder never overwrite each other.
+        target = Path(f"{county}-{data['as_of']}.html")
+        guard_target(target, "run", inputs, force)
     text = render(fmt, data)
+    units = []
+    if outdir is not None:
+        from .report import for_unit, lead_units
+
+        units = [(unit, outdir / f"{county}-整改任务清单-{safe_name(unit)}.{_EXT[fmt]}") for unit in lead_units(data)]
+        for _, path in units:
+            guard_target(path, "run", inputs, force)  # all refused before any is written
     if target is None:
         click.echo(text, nl=False)
     else:
         write_atomic(target, text)
-    if outdir is not None:
-        from .report import for_unit, lead_units, safe_name
-
-        for unit in lead_units(data):
-            path = outdir / f"整改任务清单-{safe_name(unit)}.{_EXT[fmt]}"
-            write_atomic(path, render(fmt, for_unit(data, unit)))
-            click.echo(f"  {unit}: {path}", err=True)
+    for unit, path in units:
+        write_atomic(path, render(fmt, for_unit(data, unit)))
+        click.echo(f"  {unit}: {path}", err=True)
     _terminal_summary(data, target)
     sys.exit(EXIT_GAPS if data["summary"]["fail"] else EXIT_OK)
 
@@ -225,12 +240,16 @@ def lint(packs: tuple[str, ...], rules_dir: str | None) -> None:
 @_pack_option
 @click.option("--county", "county_name", default=None, help="Fill in the county block for this county and pick its packs.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the template here instead of standard output.")
+@_force_option
 @_rules_option
 @_reports_errors
-def template(packs: tuple[str, ...], county_name: str | None, output: str | None, rules_dir: str | None) -> None:
+def template(packs: tuple[str, ...], county_name: str | None, output: str | None, force: bool, rules_dir: str | None) -> None:
     """Print a fact sheet with every fact the packs read, labelled in Chinese."""
-    from .output import write_atomic
+    from .output import guard_target, write_atomic
     from .template import fact_sheet_template
+
+    if output:
+        guard_target(Path(output), "template", (), force)  # never over a sheet being filled in
 
     library = _library(rules_dir, packs)
     if packs:
@@ -354,13 +373,19 @@ def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str
 @click.argument("current", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@click.option("--force", is_flag=True, help="Compare reports of two different counties; write over -o even if it is an input "
+              "or a file compare did not write.")
 @_reports_errors
-def compare(previous: str, current: str, fmt: str, output: str | None) -> None:
+def compare(previous: str, current: str, fmt: str, output: str | None, force: bool) -> None:
     """Compare two JSON reports of a county: gaps closed, opened, and moved toward target."""
-    from .compare import compare_runs, load_run, render_text
-    from .output import write_atomic
+    from .compare import compare_runs, different_counties, load_run, render_text
+    from .output import guard_target, write_atomic
 
+    if output:
+        guard_target(Path(output), "compare", (previous, current), force)
     result = compare_runs(load_run(Path(previous)), load_run(Path(current)))
+    if not result["same_county"] and not force:
+        raise UsageError(different_counties(result, previous, current))
     if fmt == "json":
         text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "text":
@@ -379,12 +404,16 @@ def compare(previous: str, current: str, fmt: str, output: str | None) -> None:
 @click.argument("pack_spec", metavar="PACK[@VERSION]")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@_force_option
 @_rules_option
 @_reports_errors
-def coverage(pack_spec: str, fmt: str, output: str | None, rules_dir: str | None) -> None:
+def coverage(pack_spec: str, fmt: str, output: str | None, force: bool, rules_dir: str | None) -> None:
     """Show the clean text with every sentence marked: encoded, uncheckable, or not yet considered."""
     from .coverage import render_text, text_coverage
-    from .output import write_atomic
+    from .output import guard_target, write_atomic
+
+    if output:
+        guard_target(Path(output), "coverage", (), force)
 
     library = _library(rules_dir, (pack_spec,))
     cov = text_coverage(library.resolve(pack_spec, None))

@@ -53,7 +53,7 @@ def compare_runs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             else:
                 still.append(row)
     return {
-        "county": new["county"], "from": {"as_of": old.get("as_of"), "input_sha256": old.get("input_sha256"),
+        "county": new["county"], "from": {"county": old["county"], "as_of": old.get("as_of"), "input_sha256": old.get("input_sha256"),
                                           "packs": old.get("packs")},
         "to": {"as_of": new.get("as_of"), "input_sha256": new.get("input_sha256"), "packs": new.get("packs")},
         "same_county": (old["county"].get("code"), old["county"].get("name")) == (new["county"].get("code"), new["county"].get("name")),
@@ -74,3 +74,14 @@ def render_text(c: dict[str, Any]) -> str:
             lines.append(f"  {r['rule']} {r['requirement']} ({r['subject']}) [{r['from'] or '—'} → {r['to']}] "
                          f"{before}{r['actual']} | 目标 {r['target']} | 牵头 {r['lead']}")
     return "\n".join(lines) + "\n"
+
+
+def different_counties(result: dict[str, Any], previous: str, current: str) -> Any:
+    """The refusal to compare two different counties (a progress report across counties means nothing)."""
+    old, new = result["from"].get("county") or {}, result["county"]
+    return problem(current, None,
+                   f"the two reports are of different counties ({old.get('name')} {old.get('code') or ''} in {previous}, "
+                   f"{new.get('name')} {new.get('code') or ''} here); progress is compared within one county.",
+                   f"两份报告不是同一县(市、区) ({previous}: {old.get('name')}; 本报告: {new.get('name')}), 只能比较同一县的进展。",
+                   fix_en="Give two reports of the same county, or add --force to compare them anyway.",
+                   fix_zh="请给出同一县的两份报告; 确需比较请加 --force。")

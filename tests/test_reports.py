@@ -75,8 +75,8 @@ def test_by_unit_writes_one_work_list_per_lead_unit(cli, write, tmp_path):
     out = tmp_path / "units"
     result = cli("run", sheet, "--rules", DEMO_RULES, "--by-unit", "-o", out)
     assert result.exit_code == 1
-    assert sorted(p.name for p in out.iterdir()) == ["c.html", "整改任务清单-市医保局.html", "整改任务清单-市卫生健康委.html"]
-    insurance = (out / "整改任务清单-市医保局.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["c.html", "示范区-整改任务清单-市医保局.html", "示范区-整改任务清单-市卫生健康委.html"]
+    insurance = (out / "示范区-整改任务清单-市医保局.html").read_text(encoding="utf-8")
     assert "市医保局 整改任务清单" in insurance and "DM-002" in insurance and "DM-003" not in insurance
     assert cli("run", sheet, "--rules", DEMO_RULES, "--by-unit").exit_code == 2  # needs -o DIR
 
