@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -51,10 +52,88 @@ _force_option = click.option("--force", is_flag=True,
                              help="Write over -o even if it is an input or a file this command did not write.")
 
 
+def _tolerant_streams() -> None:
+    """Never crash on a console that cannot show a character (GBK Windows console, LANG=C): replace it."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a stream that was already written through; keep it
+                pass
+
+
+# Click's own messages about the command line, in Chinese beside the English.
+_CLICK_ZH = (
+    (re.compile(r"^Missing argument '(.+)'\.$"), "缺少参数 '{0}'。"),
+    (re.compile(r"^Missing option '(.+)'\.$"), "缺少选项 '{0}'。"),
+    (re.compile(r"^No such option:? '?([^'\s]+?)'?\.?(?:\s+Did you mean (.+)\?)?$"), "没有这个选项: {0}。"),
+    (re.compile(r"^No such command '(.+?)'\.(?:\s+Did you mean (.+)\?)?$"), "没有这个命令: '{0}'。"),
+    (re.compile(r"^Option '(.+)' requires (?:an argument|\d+ arguments)\.$"), "选项 '{0}' 后面需要一个值。"),
+    (re.compile(r"^Got unexpected extra arguments? \((.+)\)$"), "多余的参数: {0}。"),
+    (re.compile(r"^Invalid value for (.+?): (.+)$"), "{0} 的取值无效: {1}"),
+)
+_CLICK_DETAIL_ZH = (
+    (re.compile(r"^(.+) is not one of (.+)\.$"), "{0} 不在可选值 {1} 之中。"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) does not exist\.$"), "{0} 不存在。"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) is a directory\.$"), "{0} 是目录。"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) is a file\.$"), "{0} 是文件, 不是目录。"),
+    (re.compile(r"^(.+) is not a valid integer(?: range)?\.$"), "{0} 不是整数。"),
+)
+
+
+def _zh_usage(message: str) -> str:
+    for pattern, text in _CLICK_ZH:
+        found = pattern.match(message.strip())
+        if not found:
+            continue
+        groups = [g or "" for g in found.groups()]
+        if pattern.pattern.startswith("^Invalid value"):
+            groups[1] = next((t.format(*d.groups()) for d, t in ((rx.match(groups[1]), t) for rx, t in _CLICK_DETAIL_ZH) if d),
+                             groups[1])
+        out = text.format(*groups)
+        if len(groups) > 1 and groups[-1] and "Did you mean" in message:
+            out += f" 您是否想写 {groups[-1]}?"
+        return out
+    return "命令行用法有误。"
+
+
 class _Group(click.Group):
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_paragraph()
         formatter.write_text("Exit status: 0 no gap, 1 gaps found, 2 bad input or call, 3 internal error.")
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
+        _tolerant_streams()
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            _show_usage_error(exc)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"错误: {_zh_usage(exc.format_message())}\nerror: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("已中止 Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _show_usage_error(exc: click.UsageError) -> None:
+    """Click's usage error, with the reason in Chinese as well (exit status 2 as before)."""
+    lines = []
+    if exc.ctx is not None:
+        lines.append(f"用法 {exc.ctx.get_usage()}")
+        if exc.ctx.command.get_help_option(exc.ctx) is not None:
+            lines.append(f"运行 '{exc.ctx.command_path} {exc.ctx.help_option_names[0]}' 查看帮助 "
+                         f"(try '{exc.ctx.command_path} {exc.ctx.help_option_names[0]}' for help).")
+        lines.append("")
+    message = exc.format_message()
+    lines.append(f"错误: {_zh_usage(message)}")
+    lines.append(f"error: {message}")
+    click.echo("\n".join(lines), err=True)
 
 
 @click.group(cls=_Group)
