@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .errors import Problem, problem
 from .library import Library
+from .limits import limit_problems
 from .vocabulary import COUNTY
 
 MAX_JOIN = 15  # durable_rules joins at most 16 facts; one is the subject anchor
@@ -25,6 +26,7 @@ def lint_library(library: Library, whole: bool = True) -> list[Problem]:
                         break
             if rule.kind == "check" and rule.lead and rule.lead in rule.co_responsible:
                 problems.append(problem(pack.path, rule.line, f"rule {rule.id}: '{rule.lead}' is both lead and co-responsible."))
+        problems += limit_problems(pack, library.vocabulary)
         for jur in pack.jurisdictions:
             if jur.code is not None and not (jur.code.isdigit() and len(jur.code) == 6):
                 problems.append(problem(pack.policy.text_path.parent / "policy.yaml", None,
