@@ -520,7 +520,7 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
 
     library = _library(rules_dir, pack_ids)
     results = run_cases(library, {p.partition("@")[0] for p in pack_ids} or None)
-    failed = 0
+    failed = malformed = 0
     for report in results:
         click.echo(f"== {report.pack_ref}: {report.passed}/{len(report.cases)} cases pass; "
                    f"check rules driven to fail {report.fail_coverage:.0%}, to pass {report.pass_coverage:.0%}, "
@@ -531,9 +531,13 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
             for message in case.errors:
                 click.echo(f"       {message}")
         failed += report.failed
+        malformed += sum(1 for case in report.cases if case.malformed)
     if not results:
         raise UsageError(problem(None, None, "no test cases found (rules/<pack>/tests/*.yaml).", "未找到测试用例。"))
-    sys.exit(1 if failed else 0)
+    if malformed:
+        click.echo(f"错误: {malformed} 个测试用例的写法有误 (见上), 未能运行。\n"
+                   f"error: {malformed} test case(s) are malformed (see above) and could not run.", err=True)
+    sys.exit(EXIT_BAD_INPUT if malformed else 1 if failed else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -55,7 +55,11 @@ def load_policy(folder: Path) -> Policy:
     except (OSError, UnicodeDecodeError) as exc:
         raise RulePackError(problem(text_path, None, f"cannot read the clean text: {exc}.")) from None
     juris = []
-    for item in meta.get("jurisdictions") or []:
+    listed = meta.get("jurisdictions") or []
+    if not isinstance(listed, list):
+        raise RulePackError(problem(meta_path, meta.line_of("jurisdictions"),
+                                    "jurisdictions must be a list of {name: …, code: \"…\"}."))
+    for item in listed:
         if isinstance(item, dict) and item.get("name"):
             code = item.get("code")
             aliases = item.get("aliases") or []

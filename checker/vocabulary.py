@@ -313,10 +313,13 @@ def load_vocabulary(folder: Path) -> Vocabulary:
         for key in data:
             if key not in ("facts", "collections"):
                 problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: facts, collections)."))
-        for name, spec in (data.get("collections") or {}).items():
-            _add_collection(vocab, problems, path, data["collections"], name, spec)
-        for name, spec in (data.get("facts") or {}).items():
-            _add_fact(vocab, problems, path, data["facts"], name, spec)
+        for section, add in (("collections", _add_collection), ("facts", _add_fact)):
+            node = data.get(section)
+            if node is not None and not isinstance(node, LineMap):
+                problems.append(problem(path, data.line_of(section), f"'{section}:' must be a mapping of names to definitions."))
+                continue
+            for name, spec in (node or {}).items():
+                add(vocab, problems, path, node, name, spec)
     for f in vocab.facts.values():
         if f.scope != COUNTY and f.scope not in vocab.collections:
             problems.append(problem(f.source, f.line, f"fact '{f.name}': unknown scope '{f.scope}' "
@@ -334,8 +337,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def _add_collection(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: str, spec: Any) -> None:
     line = parent.line_of(name)
-    if not isinstance(spec, dict) or not spec.get("label"):
-        problems.append(problem(path, line, f"collection '{name}' needs a mapping with at least 'label'."))
+    if not isinstance(spec, dict) or not isinstance(spec.get("label"), str) or not spec.get("label"):
+        problems.append(problem(path, line, f"collection '{name}' needs a mapping with at least 'label' (text)."))
         return
     if name in vocab.collections or name in vocab.facts:
         problems.append(problem(path, line, f"'{name}' is defined twice in the vocabulary."))
@@ -359,6 +362,10 @@ def _add_fact(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, na
     for key in spec:
         if key not in FACT_KEYS:
             problems.append(problem(path, spec.line_of(key), f"fact '{name}': unknown key '{key}' (allowed: {', '.join(sorted(FACT_KEYS))})."))
+    for key in ("label", "scope", "unit", "count_of", "from_county", "description"):
+        if spec.get(key) is not None and not isinstance(spec[key], str):
+            problems.append(problem(path, spec.line_of(key), f"fact '{name}': '{key}' must be text, not {spec[key]!r}."))
+            return
     ftype = spec.get("type")
     if ftype not in TYPES:
         problems.append(problem(path, spec.line_of("type"), f"fact '{name}': unknown type '{ftype}' (allowed: {', '.join(TYPES)})."))
