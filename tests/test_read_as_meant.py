@@ -217,8 +217,8 @@ def test_an_official_alias_matches(tmp_path):
 
 # --- the same pack asked for twice ---------------------------------------------------------------
 
-def test_a_pack_requested_by_the_sheet_and_by_jurisdiction_is_applied_once(cli, write):
-    text = demo_sheet("grassroots_share: 50").replace("facts:", "packs: [demo, demo]\nfacts:")
+def test_a_pack_requested_twice_by_the_sheet_is_applied_once(cli, write):
+    text = demo_sheet("grassroots_share: 50", name="别的区", code="110102").replace("facts:", "packs: [demo, demo]\nfacts:")
     data = json.loads(cli("run", write("c.yaml", text), "--rules", DEMO_RULES, "--format", "json").stdout)
     assert [p["id"] for p in data["packs"]] == ["demo"]
     assert len([f for f in data["findings"] if f["rule"] == "DM-001"]) == 1
