@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -71,22 +72,44 @@ def test_compare_refuses_to_write_over_an_input(cli, write, tmp_path):
     assert a.read_bytes() == before
 
 
-def test_dev_null_is_written_to_never_replaced(tmp_path):
+def test_a_named_pipe_is_written_to_never_replaced(tmp_path):
+    # The same path as -o /dev/null: a non-regular target is opened and written,
+    # never renamed over. (Tested on a pipe of our own: a regression run as root
+    # would otherwise replace the system's /dev/null with a regular file.)
     sheet = tmp_path / "x.yaml"
     sheet.write_text(demo_sheet("grassroots_share: 50"), encoding="utf-8")
-    before = os.stat("/dev/null")
+    fifo = tmp_path / "out.pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    def drain() -> None:
+        with open(fifo, "rb") as pipe:
+            received.append(pipe.read())
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     result = subprocess.run([sys.executable, "-m", "checker.cli", "run", str(sheet), "--rules", str(DEMO_RULES),
-                             "-o", "/dev/null"], capture_output=True, text=True, cwd=tmp_path)
+                             "--format", "json", "-o", str(fifo)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    reader.join(timeout=10)
     assert result.returncode == 1, result.stderr
-    after = os.stat("/dev/null")
-    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert json.loads(received[0])["county"]["name"] == "示范区"
 
 
-def test_dev_stdout_receives_the_report(tmp_path):
+def test_dev_null_counts_as_a_device_target():
+    from checker.output import is_special
+
+    assert is_special(Path("/dev/null")) and is_special(Path("/dev/stdout"))
+    assert not is_special(Path("report.html"))
+
+
+def test_standard_output_named_as_a_path_receives_the_report(tmp_path):
+    # /dev/fd/1 rather than /dev/stdout: the same kind of target, but a regression
+    # cannot rename a regular file over it (it lives in /proc), so running this
+    # test never damages the system.
     sheet = tmp_path / "x.yaml"
     sheet.write_text(demo_sheet("grassroots_share: 50"), encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "checker.cli", "run", str(sheet), "--rules", str(DEMO_RULES),
-                             "--format", "json", "-o", "/dev/stdout"], capture_output=True, text=True, cwd=tmp_path)
+                             "--format", "json", "-o", "/dev/fd/1"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["county"]["name"] == "示范区"
 
