@@ -15,6 +15,7 @@ from typing import Any
 from .dates import DateProblem, parse_date
 from .errors import FactSheetError, Problem, problem
 from .findings import Finding
+from .script import to_simplified
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
 
 FIELDS = ("rule", "subject", "document", "approver", "justification", "start", "expiry")
@@ -117,7 +118,7 @@ def _duplicates(waivers: list[Waiver]) -> list[Problem]:
     for index, later in enumerate(waivers):
         for earlier in waivers[:index]:
             if earlier.rule == later.rule and (earlier.subject is None or later.subject is None
-                                               or earlier.subject == later.subject):
+                                               or to_simplified(earlier.subject) == to_simplified(later.subject)):
                 label = later.rule + (f" ({later.subject or earlier.subject})" if later.subject or earlier.subject else "")
                 first = f"{earlier.source}:{earlier.line}"
                 problems.append(problem(
@@ -134,7 +135,9 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], as_of: dt.date
     """Turn waived gaps into `waived`; return notes on waivers that did not apply."""
     notes: list[str] = []
     for waiver in waivers:
-        matched = [f for f in findings if f.rule == waiver.rule and (waiver.subject is None or f.subject == waiver.subject)]
+        # an entry named in traditional characters or with full-width brackets is the same entry
+        matched = [f for f in findings if f.rule == waiver.rule
+                   and (waiver.subject is None or to_simplified(f.subject) == to_simplified(waiver.subject))]
         where = f"{Path(waiver.source).name}:{waiver.line}"
         label = f"{waiver.rule}" + (f" ({waiver.subject})" if waiver.subject else "")
         if not matched:

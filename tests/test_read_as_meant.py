@@ -222,3 +222,12 @@ def test_a_pack_requested_twice_by_the_sheet_is_applied_once(cli, write):
     data = json.loads(cli("run", write("c.yaml", text), "--rules", DEMO_RULES, "--format", "json").stdout)
     assert [p["id"] for p in data["packs"]] == ["demo"]
     assert len([f for f in data["findings"] if f["rule"] == "DM-001"]) == 1
+
+
+def test_a_waiver_names_its_entry_in_either_script_and_bracket_width(cli, write):
+    facts = "consortia:\n  - {name: 甲医共体(一), unified: [人员, 财务, 业务], lump_sum_payment: false}"
+    waivers = write("w.yaml", "waivers:\n  - {rule: DM-002, subject: 甲醫共體（一）, document: 示卫复〔2025〕8号,\n"
+                              "     approver: 示范市卫生健康委员会, justification: 整改中, start: 2025-01-01, expiry: 2026-06-30}\n")
+    result = cli("run", write("c.yaml", demo_sheet(facts)), "--rules", DEMO_RULES, "--format", "json", "--waivers", waivers)
+    finding = next(f for f in json.loads(result.stdout)["findings"] if f["rule"] == "DM-002")
+    assert finding["status"] == "waived", result.stderr
