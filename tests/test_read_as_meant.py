@@ -231,3 +231,12 @@ def test_a_waiver_names_its_entry_in_either_script_and_bracket_width(cli, write)
     result = cli("run", write("c.yaml", demo_sheet(facts)), "--rules", DEMO_RULES, "--format", "json", "--waivers", waivers)
     finding = next(f for f in json.loads(result.stdout)["findings"] if f["rule"] == "DM-002")
     assert finding["status"] == "waived", result.stderr
+
+
+def test_a_name_the_pack_does_not_recognise_says_so_with_the_choices(cli, tmp_path):
+    text = (EXAMPLES / "qingdao-laixi.yaml").read_text(encoding="utf-8").replace("name: 莱西市", "name: 萊西")
+    sheet = tmp_path / "c.yaml"
+    sheet.write_text(text, encoding="utf-8")  # the code still names 莱西市, so qingdao-2025 applies
+    result = cli("run", sheet, "--format", "json")
+    assert result.exit_code == 2, result.stderr
+    assert "所属区市 (青岛市): 未识别 '萊西', 可选: 「黄岛区」「城阳区」「即墨区」「胶州市」「平度市」「莱西市」" in result.stderr
