@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dates import DateProblem, parse_date
 from .errors import PolicycheckError
 from .pipeline import CheckRequest, judge
 from .facts import parse_fact_sheet
@@ -27,6 +28,7 @@ class CaseResult:
     line: int
     name: str
     errors: list[str] = field(default_factory=list)
+    malformed: bool = False  # the case file itself is wrong (exit 2), not the pack's verdict
     observed: dict[tuple[str, str], str] = field(default_factory=dict)  # (rule, subject) -> status asserted and seen
 
     @property
@@ -94,21 +96,47 @@ def _run_file(library: Library, pack_id: str, path: Path) -> list[tuple[CaseResu
     try:
         data, _, _ = read_yaml(path)
     except YamlSourceError as exc:
-        return [(CaseResult(str(path), exc.problem.where.line or 0 if exc.problem.where else 0, "(file)", [exc.problem.render()]), pack_id)]
+        return [(CaseResult(str(path), exc.problem.where.line or 0 if exc.problem.where else 0, "(file)", [exc.problem.render()],
+                            malformed=True), pack_id)]
     if not isinstance(data, LineMap) or not isinstance(data.get("cases"), LineList):
-        return [(CaseResult(str(path), 1, "(file)", ["a case file needs 'cases:' (a list)"]), pack_id)]
+        return [(CaseResult(str(path), 1, "(file)", [f"{path}:1: a case file needs 'cases:' (a list)"], malformed=True), pack_id)]
     spec = str(data.get("pack") or pack_id)
-    defaults = data.get("defaults") or LineMap()
+    defaults = data.get("defaults") or _plain({})
+    bad = _shape_errors(defaults, ("county", "facts"))
+    if not isinstance(defaults, LineMap) or bad:
+        where = f"{path}:{data.line_of('defaults')}"
+        return [(CaseResult(str(path), data.line_of("defaults"), "(defaults)",
+                            [f"{where}: defaults: " + ("; ".join(bad) or "must be a mapping with county: and facts:")],
+                            malformed=True), spec)]
     out = []
     for index, case in enumerate(data["cases"]):
         line = data["cases"].line_of(index)
         if not isinstance(case, LineMap):
-            out.append((CaseResult(str(path), line, f"#{index + 1}", ["a case must be a mapping"]), spec))
+            out.append((CaseResult(str(path), line, f"#{index + 1}", [f"{path}:{line}: a case must be a mapping"], malformed=True),
+                        spec))
             continue
         result = CaseResult(str(path), line, str(case.get("name") or f"#{index + 1}"))
-        ref = _run_case(library, spec, defaults, case, result)
+        result.errors += [f"{path}:{line}: {e}" for e in _shape_errors(case, ("county", "facts", "expect", "derived"))]
+        if case.get("as_of") is not None:
+            try:
+                case["as_of"] = parse_date(case["as_of"])
+            except DateProblem as exc:
+                result.errors.append(f"{path}:{case.line_of('as_of')}: as_of: {exc.en} / {exc.zh}")
+        result.malformed = bool(result.errors)
+        if not result.errors:
+            ref = _run_case(library, spec, defaults, case, result)
+        else:
+            ref = spec
         out.append((result, ref))
     return out
+
+
+def _shape_errors(node: Any, mappings: tuple[str, ...]) -> list[str]:
+    """Keys of a case (or of defaults) that must be mappings but are not: reported, never a traceback."""
+    if not isinstance(node, LineMap):
+        return []
+    return [f"line {node.line_of(k)}: '{k}' must be a mapping, not {type(node[k]).__name__}"
+            for k in mappings if node.get(k) is not None and not isinstance(node[k], LineMap)]
 
 
 def _merged(base: Any, over: Any) -> LineMap:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -47,11 +48,92 @@ _rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=F
 _pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
                             help="Rule pack to apply (repeatable). Default: the packs whose jurisdiction includes the county.")
 
+_force_option = click.option("--force", is_flag=True,
+                             help="Write over -o even if it is an input or a file this command did not write.")
+
+
+def _tolerant_streams() -> None:
+    """Never crash on a console that cannot show a character (GBK Windows console, LANG=C): replace it."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a stream that was already written through; keep it
+                pass
+
+
+# Click's own messages about the command line, in Chinese beside the English.
+_CLICK_ZH = (
+    (re.compile(r"^Missing argument '(.+)'\.$"), "缺少参数 '{0}'。"),
+    (re.compile(r"^Missing option '(.+)'\.$"), "缺少选项 '{0}'。"),
+    (re.compile(r"^No such option:? '?([^'\s]+?)'?\.?(?:\s+Did you mean (.+)\?)?$"), "没有这个选项: {0}。"),
+    (re.compile(r"^No such command '(.+?)'\.(?:\s+Did you mean (.+)\?)?$"), "没有这个命令: '{0}'。"),
+    (re.compile(r"^Option '(.+)' requires (?:an argument|\d+ arguments)\.$"), "选项 '{0}' 后面需要一个值。"),
+    (re.compile(r"^Got unexpected extra arguments? \((.+)\)$"), "多余的参数: {0}。"),
+    (re.compile(r"^Invalid value for (.+?): (.+)$"), "{0} 的取值无效: {1}"),
+)
+_CLICK_DETAIL_ZH = (
+    (re.compile(r"^(.+) is not one of (.+)\.$"), "{0} 不在可选值 {1} 之中。"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) does not exist\.$"), "{0} 不存在。"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) is a directory\.$"), "{0} 是目录。"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) is a file\.$"), "{0} 是文件, 不是目录。"),
+    (re.compile(r"^(.+) is not a valid integer(?: range)?\.$"), "{0} 不是整数。"),
+)
+
+
+def _zh_usage(message: str) -> str:
+    for pattern, text in _CLICK_ZH:
+        found = pattern.match(message.strip())
+        if not found:
+            continue
+        groups = [g or "" for g in found.groups()]
+        if pattern.pattern.startswith("^Invalid value"):
+            groups[1] = next((t.format(*d.groups()) for d, t in ((rx.match(groups[1]), t) for rx, t in _CLICK_DETAIL_ZH) if d),
+                             groups[1])
+        out = text.format(*groups)
+        if len(groups) > 1 and groups[-1] and "Did you mean" in message:
+            out += f" 您是否想写 {groups[-1]}?"
+        return out
+    return "命令行用法有误。"
+
 
 class _Group(click.Group):
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_paragraph()
         formatter.write_text("Exit status: 0 no gap, 1 gaps found, 2 bad input or call, 3 internal error.")
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
+        _tolerant_streams()
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            _show_usage_error(exc)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"错误: {_zh_usage(exc.format_message())}\nerror: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("已中止 Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _show_usage_error(exc: click.UsageError) -> None:
+    """Click's usage error, with the reason in Chinese as well (exit status 2 as before)."""
+    lines = []
+    if exc.ctx is not None:
+        lines.append(f"用法 {exc.ctx.get_usage()}")
+        if exc.ctx.command.get_help_option(exc.ctx) is not None:
+            lines.append(f"运行 '{exc.ctx.command_path} {exc.ctx.help_option_names[0]}' 查看帮助 "
+                         f"(try '{exc.ctx.command_path} {exc.ctx.help_option_names[0]}' for help).")
+        lines.append("")
+    message = exc.format_message()
+    lines.append(f"错误: {_zh_usage(message)}")
+    lines.append(f"error: {message}")
+    click.echo("\n".join(lines), err=True)
 
 
 @click.group(cls=_Group)
@@ -66,11 +148,13 @@ def main() -> None:
 def _parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
+    from .dates import DateProblem, parse_date
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(problem(None, None, f"{option} '{value}' is not a date (YYYY-MM-DD).",
-                                 f"{option} '{value}' 不是日期 (YYYY-MM-DD)。")) from None
+        return parse_date(value)
+    except DateProblem as bad:
+        raise UsageError(problem(None, None, f"{option}: {bad.en}.", f"{option}: {bad.zh}。",
+                                 fix_en=bad.fix_en, fix_zh=bad.fix_zh)) from None
 
 
 @main.command()
@@ -79,21 +163,24 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge deadlines on this date. Default: the fact sheet's report_date.")
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "md", "text"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(), default=None,
-              help="Where to write the report (a folder with --by-unit). Default: report.html for HTML, standard output otherwise.")
+              help="Where to write the report (a folder with --by-unit). Default: COUNTY-DATE.html for HTML, standard output otherwise.")
 @click.option("--by-unit", is_flag=True, help="Also write one work list (整改任务清单) per lead unit; -o is then a folder.")
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False), default=None,
               help="YAML file of approved rectification commitments (整改承诺) to apply.")
 @click.option("--rectify-by", "rectify_by", metavar="YYYY-MM-DD", default=None,
               help="整改期限 the inspector sets for gaps whose clause gives no date (shown on every such gap).")
+@_force_option
 @_rules_option
 @_reports_errors
 def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
-        by_unit: bool, waivers_file: str | None, rectify_by: str | None, rules_dir: str | None) -> None:
+        by_unit: bool, waivers_file: str | None, rectify_by: str | None, force: bool, rules_dir: str | None) -> None:
     """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
-    from .output import check_target, write_atomic
+    from .output import check_target, guard_target, write_atomic
     from .pipeline import CheckRequest, check_sheet
-    from .report import render
+    from .report import render, safe_name
     from .waivers import load_waivers_file
+
+    inputs = (fact_sheet, waivers_file)
 
     outdir = None
     if by_unit:
@@ -106,26 +193,35 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         outdir.mkdir(parents=True, exist_ok=True)
         target = outdir / f"{Path(fact_sheet).stem}.{_EXT[fmt]}"
     else:
-        target = Path(output) if output else (Path("report.html") if fmt == "html" else None)
+        target = Path(output) if output else None
     if target is not None:
         check_target(target)
+        guard_target(target, "run", inputs, force)
     request = CheckRequest(specs=packs, as_of=_parse_date(as_of, "--as-of"),
                            waivers=tuple(load_waivers_file(Path(waivers_file)) if waivers_file else ()),
                            rules_dir=Path(rules_dir) if rules_dir else None,
                            rectify_by=_parse_date(rectify_by, "--rectify-by"))
     data = check_sheet(Path(fact_sheet), request).data
+    county = safe_name(data["county"]["name"] or "county")
+    if target is None and fmt == "html":
+        # Named after the county and date, so two counties run in one folder never overwrite each other.
+        target = Path(f"{county}-{data['as_of']}.html")
+        guard_target(target, "run", inputs, force)
     text = render(fmt, data)
+    units = []
+    if outdir is not None:
+        from .report import for_unit, lead_units
+
+        units = [(unit, outdir / f"{county}-整改任务清单-{safe_name(unit)}.{_EXT[fmt]}") for unit in lead_units(data)]
+        for _, path in units:
+            guard_target(path, "run", inputs, force)  # all refused before any is written
     if target is None:
         click.echo(text, nl=False)
     else:
         write_atomic(target, text)
-    if outdir is not None:
-        from .report import for_unit, lead_units, safe_name
-
-        for unit in lead_units(data):
-            path = outdir / f"{safe_name(data['county']['name'])}-整改任务清单-{safe_name(unit)}.{_EXT[fmt]}"
-            write_atomic(path, render(fmt, for_unit(data, unit)))
-            click.echo(f"  {unit}: {path}", err=True)
+    for unit, path in units:
+        write_atomic(path, render(fmt, for_unit(data, unit)))
+        click.echo(f"  {unit}: {path}", err=True)
     _terminal_summary(data, target)
     sys.exit(EXIT_GAPS if data["summary"]["fail"] else EXIT_OK)
 
@@ -226,12 +322,16 @@ def lint(packs: tuple[str, ...], rules_dir: str | None) -> None:
 @_pack_option
 @click.option("--county", "county_name", default=None, help="Fill in the county block for this county and pick its packs.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the template here instead of standard output.")
+@_force_option
 @_rules_option
 @_reports_errors
-def template(packs: tuple[str, ...], county_name: str | None, output: str | None, rules_dir: str | None) -> None:
+def template(packs: tuple[str, ...], county_name: str | None, output: str | None, force: bool, rules_dir: str | None) -> None:
     """Print a fact sheet with every fact the packs read, labelled in Chinese."""
-    from .output import write_atomic
+    from .output import guard_target, write_atomic
     from .template import fact_sheet_template
+
+    if output:
+        guard_target(Path(output), "template", (), force)  # never over a sheet being filled in
 
     library = _library(rules_dir, packs)
     if packs:
@@ -239,8 +339,8 @@ def template(packs: tuple[str, ...], county_name: str | None, output: str | None
     elif county_name:
         chosen = library.for_county(county_name, None, None)
         if not chosen:
-            raise UsageError(problem(None, None, f"no pack applies to '{county_name}' by jurisdiction; name packs with -p.",
-                                     f"没有按辖区适用于 '{county_name}' 的规则包, 请用 -p 指定。"))
+            raise UsageError(library.no_pack_problem(county_name, None))
+        county_name = library.official_name(county_name) or county_name
     else:
         chosen = library.latest()
     text = fact_sheet_template(chosen, library.vocabulary, county_name)
@@ -356,24 +456,30 @@ def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str
 @_pack_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@click.option("--force", is_flag=True, help="Compare reports of two different counties; write over -o even if it is an input "
+              "or a file compare did not write.")
 @_rules_option
 @_reports_errors
-def compare(previous: str, current: str, packs: tuple[str, ...], fmt: str, output: str | None,
+def compare(previous: str, current: str, packs: tuple[str, ...], fmt: str, output: str | None, force: bool,
             rules_dir: str | None) -> None:
     """Compare two runs of a county — JSON reports or fact sheets: gaps closed, opened, moved toward target.
 
     A fact sheet is judged with the packs named by -p, else with the packs (and versions) of the
     other side when that is a JSON report, else with the packs of its jurisdiction.
     """
-    from .compare import compare_runs, load_run, render_text
-    from .output import write_atomic
+    from .compare import compare_runs, different_counties, load_run, render_text
+    from .output import guard_target, write_atomic
 
+    if output:
+        guard_target(Path(output), "compare", (previous, current), force)
     sides = [Path(previous), Path(current)]
     reports = {p: load_run(p) for p in sides if not _is_fact_sheet(p)}
     if not packs and reports:
         packs = tuple(f"{p['id']}@{p['version']}" for p in next(iter(reports.values())).get("packs") or [])
     runs = [reports.get(p) or _judge_sheet(p, packs, rules_dir) for p in sides]
     result = compare_runs(runs[0], runs[1])
+    if not result["same_county"] and not force:
+        raise UsageError(different_counties(result, previous, current))
     if fmt == "json":
         text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "text":
@@ -402,12 +508,16 @@ def _judge_sheet(path: Path, packs: tuple[str, ...], rules_dir: str | None) -> d
 @click.argument("pack_spec", metavar="PACK[@VERSION]")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@_force_option
 @_rules_option
 @_reports_errors
-def coverage(pack_spec: str, fmt: str, output: str | None, rules_dir: str | None) -> None:
+def coverage(pack_spec: str, fmt: str, output: str | None, force: bool, rules_dir: str | None) -> None:
     """Show the clean text with every sentence marked: encoded, uncheckable, or not yet considered."""
     from .coverage import render_text, text_coverage
-    from .output import write_atomic
+    from .output import guard_target, write_atomic
+
+    if output:
+        guard_target(Path(output), "coverage", (), force)
 
     library = _library(rules_dir, (pack_spec,))
     cov = text_coverage(library.resolve(pack_spec, None))
@@ -435,7 +545,7 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
 
     library = _library(rules_dir, pack_ids)
     results = run_cases(library, {p.partition("@")[0] for p in pack_ids} or None)
-    failed = 0
+    failed = malformed = 0
     for report in results:
         click.echo(f"== {report.pack_ref}: {report.passed}/{len(report.cases)} cases pass; "
                    f"check rules driven to fail {report.fail_coverage:.0%}, to pass {report.pass_coverage:.0%}, "
@@ -446,9 +556,13 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
             for message in case.errors:
                 click.echo(f"       {message}")
         failed += report.failed
+        malformed += sum(1 for case in report.cases if case.malformed)
     if not results:
         raise UsageError(problem(None, None, "no test cases found (rules/<pack>/tests/*.yaml).", "未找到测试用例。"))
-    sys.exit(1 if failed else 0)
+    if malformed:
+        click.echo(f"错误: {malformed} 个测试用例的写法有误 (见上), 未能运行。\n"
+                   f"error: {malformed} test case(s) are malformed (see above) and could not run.", err=True)
+    sys.exit(EXIT_BAD_INPUT if malformed else 1 if failed else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,6 +44,7 @@ from typing import Any, Callable
 from . import conditions as cond
 from .errors import EvaluationError, problem
 from .facts import FactSheet
+from .limits import enforce as enforce_limits
 from .rulepack import Rule, RulePack
 from .vocabulary import COUNTY, FactDef, Vocabulary
 
@@ -187,6 +188,7 @@ def compiled(pack: RulePack, vocab: Vocabulary) -> CompiledPack:
 
 
 def _compile(pack: RulePack, vocab: Vocabulary) -> CompiledPack:
+    enforce_limits(pack, vocab)  # past them the C engine aborts, hangs or refuses; see checker/limits.py
     definition: dict[str, dict] = {}
     actions: dict[str, Callable] = {}
     reads: set[str] = set()

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dates import DateProblem, parse_date
 from .errors import FactSheetError, Problem, problem
+from .script import to_simplified
 from .suggest import did_you_mean
 from .vocabulary import COUNTY, FactDef, ValueProblem, Vocabulary
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
@@ -170,30 +172,39 @@ def _county(node: Any, parent: LineMap, path: str, problems: list) -> County | N
         if key not in COUNTY_KEYS:
             problems.append(problem(path, node.line_of(key), f"county: unknown key '{key}' (allowed: {', '.join(COUNTY_KEYS)}).",
                                     f"county: 未知的键 '{key}'。", column=node.column_of(key)))
-    name = node.get("name")
+    name = _text(node, "name")
     if not isinstance(name, str) or not name.strip():
         problems.append(problem(path, node.line_of("name"), "county: 'name' is required (e.g. 平度市).", "county: 必须填写 name (如 平度市)。"))
         name = ""
-    code = node.get("code")
+    code = _text(node, "code")
     if code is not None:
-        code = str(code)
+        code = str(code).strip()
         if not _CODE.match(code):
             problems.append(problem(path, node.line_of("code"), f"county: code '{code}' is not a 6-digit 行政区划代码.",
                                     f"county: code '{code}' 不是 6 位行政区划代码。", fix_en='Write it in quotes, e.g. "370283".',
                                     fix_zh='请加引号填写, 如 "370283"。'))
     kind = node.get("kind")
+    if isinstance(kind, str):
+        kind = next((k for k in KINDS if to_simplified(kind.strip()) == k), kind)
     if kind is not None and kind not in KINDS:
         problems.append(problem(path, node.line_of("kind"), f"county: kind '{kind}' is not one of {', '.join(KINDS)}.",
                                 f"county: kind '{kind}' 不在允许范围内 ({'、'.join(KINDS)})。"))
     report_date = node.get("report_date")
-    if isinstance(report_date, dt.datetime):
-        report_date = report_date.date()
-    if report_date is not None and not isinstance(report_date, dt.date):
-        problems.append(problem(path, node.line_of("report_date"), f"county: report_date '{report_date}' is not a date (YYYY-MM-DD).",
-                                f"county: report_date '{report_date}' 不是日期 (YYYY-MM-DD)。"))
-        report_date = None
-    return County(name.strip(), code, str(node.get("province") or ""), str(node.get("city") or ""),
+    if report_date is not None:
+        try:
+            report_date = parse_date(report_date)
+        except DateProblem as bad:
+            problems.append(problem(path, node.line_of("report_date"), f"county: report_date: {bad.en}.",
+                                    f"county: report_date: {bad.zh}。", fix_en=bad.fix_en, fix_zh=bad.fix_zh))
+            report_date = None
+    return County(name.strip(), code, str(_text(node, "province") or "").strip(), str(_text(node, "city") or "").strip(),
                   str(kind or ""), report_date)
+
+
+def _text(node: LineMap, key: str) -> Any:
+    """A county field as typed: `name: No` or `code: 0370283` are text, whatever YAML 1.1 would make of them."""
+    written = node.written(key)
+    return written if written is not None else node.get(key)
 
 
 def _read_facts(node: LineMap, scope: str, path: str, vocab: Vocabulary, values: dict, lines: dict,
@@ -217,6 +228,8 @@ def _read_facts(node: LineMap, scope: str, path: str, vocab: Vocabulary, values:
             continue
         if raw is None:
             continue  # a blank, as in an unfilled template line, is simply not submitted
+        if fdef.type in ("text", "enum", "set") and node.written(name) is not None:
+            raw = node.written(name)  # `No`, `1e3`, `0x10` are names here, not a boolean or a number
         try:
             values[subject_key][name] = fdef.parse(raw)
         except ValueProblem as vp:
@@ -263,7 +276,7 @@ def _read_collection(name: str, raw: Any, line: int, path: str, vocab: Vocabular
             problems.append(problem(path, eline, f"each entry of '{name}' must be a mapping with 'name:'.",
                                     f"'{name}' 的每一项应为包含 name: 的映射。"))
             continue
-        ename = entry.get("name")
+        ename = entry.written("name") or entry.get("name")
         if all(v is None for v in entry.values()):
             continue  # an unfilled template entry: nothing submitted
         if not isinstance(ename, str) or not ename.strip():
@@ -289,7 +302,9 @@ def _from_county(vocab: Vocabulary, county: County, values: dict) -> None:
     for fdef in vocab.facts.values():
         if fdef.from_county:
             value = getattr(county, fdef.from_county, None)
-            if value and (fdef.type != "enum" or value in fdef.values):
+            if value and fdef.type == "enum":
+                value = fdef.option(value)  # 萊西市 is 莱西市
+            if value:
                 values[COUNTY][fdef.name] = value
 
 

@@ -7,12 +7,16 @@ the source tree or, after `pip install .`, inside the installed package.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from difflib import get_close_matches
+
 from .errors import Problem, RulePackError, UsageError, problem
-from .policy import Policy, load_policy
+from .policy import Jurisdiction, Policy, load_policy
 from .rulepack import SEMVER, RulePack, load_pack
+from .script import to_simplified
 from .vocabulary import Vocabulary, load_vocabulary
 
 _HERE = Path(__file__).resolve().parent
@@ -85,24 +89,89 @@ class Library:
                                  fix_zh=f"请用 -p {pack_id}@版本号 指定版本, 或更换 --as-of 日期。"))
 
     def for_county(self, name: str, code: str | None, on: dt.date | None,
-                   requested: tuple[str, ...] = ()) -> list[RulePack]:
-        """The packs whose jurisdictions include this county, plus those the sheet requests."""
-        chosen = []
+                   requested: tuple[str, ...] = (), path: str | None = None) -> list[RulePack]:
+        """The packs whose jurisdictions include this county, plus those the sheet requests (each pack once).
+
+        A code and a name that designate two different places are refused, naming both.
+        """
+        conflict = self.code_conflict(name, code, path)
+        if conflict is not None:
+            raise UsageError(conflict)
+        chosen: dict[str, RulePack] = {}
         for pack_id in sorted(self.packs):
-            latest = max(self.packs[pack_id].values(), key=lambda p: p.version_key)
-            if any(_matches(j.name, j.code, name, code) for j in latest.jurisdictions):
-                chosen.append(self.in_force(pack_id, on))
-        ids = {p.id for p in chosen}
+            if any(_matches(j, name, code) for j in self.jurisdictions_of(pack_id)):
+                chosen[pack_id] = self.in_force(pack_id, on)
         for spec in requested:
-            if spec.partition("@")[0] not in ids:
-                chosen.append(self.resolve(spec, on))
-        return chosen
+            pack = self.resolve(spec, on)
+            chosen.setdefault(pack.id, pack)
+        return list(chosen.values())
+
+    def jurisdictions_of(self, pack_id: str) -> tuple[Jurisdiction, ...]:
+        return max(self.packs[pack_id].values(), key=lambda p: p.version_key).jurisdictions
+
+    def places(self) -> list[Jurisdiction]:
+        """Every place a document names (from the policies, loaded whichever packs were)."""
+        return [j for _, policy in sorted(self.policies.items()) for j in policy.jurisdictions]
+
+    def coverage(self) -> list[tuple[str, list[str]]]:
+        """Each document with a jurisdiction (its pack has the same id), and the places it covers."""
+        return [(pid, [j.name for j in policy.jurisdictions]) for pid, policy in sorted(self.policies.items())
+                if policy.jurisdictions]
+
+    def official_name(self, name: str) -> str | None:
+        """The jurisdiction's own name for `name` (traditional, an alias, stray spaces), if it names one."""
+        return next((j.name for j in self.places() if _name_matches(j, name)), None)
+
+    def code_conflict(self, name: str, code: str | None, path: str | None = None) -> Problem | None:
+        """A problem when the name is one jurisdiction and the code another's (or not its own)."""
+        if not code:
+            return None
+        places = self.places()
+        by_name = next((j for j in places if _name_matches(j, name)), None)
+        by_code = next((j for j in places if j.code == code), None)
+        if by_name is None or by_name.code is None or by_name.code == code:
+            return None
+        if by_code is not None:
+            en = (f"county: name '{name}' is {by_name.name} ({by_name.code}) but code {code} is {by_code.name}; "
+                  "one of them is wrong.")
+            zh = f"county: name '{name}' 是{by_name.name} (代码 {by_name.code}), 而 code {code} 是{by_code.name}的代码, 二者必有一误。"
+        else:
+            en = f"county: code {code} is not the code of {by_name.name} ({by_name.code}); the code or the name is wrong."
+            zh = f"county: code {code} 不是{by_name.name}的行政区划代码 ({by_name.code}), code 或 name 有误。"
+        return problem(path, None, en, zh, fix_en="Correct the one that is wrong (see `policycheck packs`).",
+                       fix_zh="请更正其中错误的一项 (可运行 policycheck packs 查看)。")
+
+    def no_pack_problem(self, name: str, code: str | None, path: str | None = None) -> Problem:
+        """Nothing applies to `name`: say the nearest names and which places each pack covers."""
+        places = sorted({j.name for j in self.places()})
+        wanted = _key(name)
+        near = [p for p in places if wanted and (wanted in _key(p) or _key(p) in wanted)]
+        near += [p for p in get_close_matches(wanted, places, n=3, cutoff=0.5) if p not in near]
+        covered = "; ".join(f"{pack_id}: {'、'.join(names)}" for pack_id, names in self.coverage())
+        hint_en = f" Did you mean {', '.join(near)}?" if near else ""
+        hint_zh = f" 您是否想写 {'、'.join(near)}?" if near else ""
+        return problem(path, None,
+                       f"no rule pack applies to '{name}' ({code or 'no code'}) by jurisdiction.{hint_en} "
+                       f"Packs and the places they cover: {covered or 'none'}.",
+                       f"没有按辖区适用于 '{name}' 的规则包。{hint_zh} 各规则包适用的区县: {covered or '无'}。",
+                       fix_en="Write the county's name as listed, or name packs with -p (see `policycheck packs`).",
+                       fix_zh="请按所列名称填写, 或用 -p 指定规则包 (policycheck packs 可列出全部)。")
 
 
-def _matches(j_name: str, j_code: str | None, name: str, code: str | None) -> bool:
-    if code and j_code:
-        return code == j_code
-    return name == j_name
+def _key(name: str) -> str:
+    """A place name as compared: simplified, full-width folded, without spaces."""
+    return re.sub(r"\s+", "", to_simplified(name or ""))
+
+
+def _name_matches(j: Jurisdiction, name: str) -> bool:
+    wanted = _key(name)
+    return bool(wanted) and any(_key(n) == wanted for n in (j.name, *j.aliases))
+
+
+def _matches(j: Jurisdiction, name: str, code: str | None) -> bool:
+    if code and j.code:
+        return code == j.code
+    return _name_matches(j, name)
 
 
 def _vkey(version: str) -> tuple[int, ...]:
@@ -129,7 +198,8 @@ def packs_for_place(rules_dir: Path | None, name: str, code: str | None) -> set[
         except RulePackError:
             keep.add(folder.name)  # let the full load report it
             continue
-        if any(_matches(j.name, j.code, name, code) for j in policy.jurisdictions):
+        # loose on purpose: a code that contradicts the name is refused later, naming both
+        if any(_matches(j, name, code) or _name_matches(j, name) for j in policy.jurisdictions):
             keep.add(folder.name)
     return keep
 

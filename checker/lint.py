@@ -4,6 +4,7 @@ from __future__ import annotations
 from .errors import Problem, problem
 from .library import Library
 from .wording import modality_problems, note_problems
+from .limits import limit_problems
 from .vocabulary import COUNTY
 
 MAX_JOIN = 15  # durable_rules joins at most 16 facts; one is the subject anchor
@@ -28,6 +29,7 @@ def lint_library(library: Library, whole: bool = True) -> list[Problem]:
                 problems.append(problem(pack.path, rule.line, f"rule {rule.id}: '{rule.lead}' is both lead and co-responsible."))
         problems.extend(modality_problems(pack))
         problems.extend(note_problems(pack))
+        problems += limit_problems(pack, library.vocabulary)
         for jur in pack.jurisdictions:
             if jur.code is not None and not (jur.code.isdigit() and len(jur.code) == 6):
                 problems.append(problem(pack.policy.text_path.parent / "policy.yaml", None,

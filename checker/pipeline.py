@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import NoPackApplies, UsageError, problem
+from .errors import FactSheetError, NoPackApplies, UsageError, problem
 from .evaluate import Evaluation, evaluate
 from .facts import FactSheet, load_fact_sheet, read_fact_sheet
 from .library import Library, load_library, packs_for_place
@@ -78,14 +78,31 @@ def select_packs(library: Library, sheet: FactSheet, request: CheckRequest, when
             pack = library.resolve(spec, when)
             chosen.setdefault(pack.id, pack)
         return list(chosen.values())
-    packs = library.for_county(sheet.county.name, sheet.county.code, when, sheet.requested_packs)
+    packs = library.for_county(sheet.county.name, sheet.county.code, when, sheet.requested_packs, sheet.path)
     if not packs:
-        raise NoPackApplies(problem(sheet.path, None,
-                                 f"no rule pack applies to {sheet.county.name} ({sheet.county.code or 'no code'}) by jurisdiction.",
-                                 f"没有按辖区适用于 {sheet.county.name} 的规则包。",
-                                 fix_en="Name packs with -p (see `policycheck packs`).",
-                                 fix_zh="请用 -p 指定规则包 (policycheck packs 可列出全部)。"))
+        raise NoPackApplies(library.no_pack_problem(sheet.county.name, sheet.county.code, sheet.path))
+    _county_fields_match(sheet, [p for p in packs if p.id not in {r.partition("@")[0] for r in sheet.requested_packs}],
+                         library)
     return packs
+
+
+def _county_fields_match(sheet: FactSheet, packs: list[RulePack], library: Library) -> None:
+    """A pack that applies by jurisdiction (here: by code) must recognise the county's name in the facts it takes
+    from it; otherwise every rule reading them would silently turn `missing`."""
+    vocab = library.vocabulary
+    read = {f.partition(".")[0] for p in packs for r in p.rules for f in r.reads}
+    for name in sorted(read):
+        fdef = vocab.facts.get(name)
+        if fdef is None or not fdef.from_county or fdef.type != "enum" or name in sheet.values.get("county", {}):
+            continue
+        given = getattr(sheet.county, fdef.from_county, "")
+        if given:
+            allowed = "".join(f"「{v}」" for v in fdef.values)
+            raise FactSheetError(problem(
+                sheet.path, None, f"county.{fdef.from_county}: '{given}' is not recognised for {fdef.label}; "
+                f"choices: {allowed}.", f"{fdef.label}: 未识别 '{given}', 可选: {allowed}。",
+                fix_en="Write the name as listed (the code matched a county of this pack).",
+                fix_zh="请按所列名称填写 county 中的名称 (代码已对应本规则包的区县)。"))
 
 
 def judge(sheet: FactSheet, library: Library, request: CheckRequest) -> Checked:

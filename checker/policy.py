@@ -15,6 +15,7 @@ DEFAULT_TEXT = "text.txt"
 class Jurisdiction:
     name: str
     code: str | None = None
+    aliases: tuple[str, ...] = ()  # other official names (a former name, a 新区 name) that mean the same place
 
 
 @dataclass
@@ -83,10 +84,18 @@ def load_policy(folder: Path) -> Policy:
     except (OSError, UnicodeDecodeError) as exc:
         raise RulePackError(problem(text_path, None, f"cannot read the clean text: {exc}.")) from None
     juris = []
-    for item in meta.get("jurisdictions") or []:
+    listed = meta.get("jurisdictions") or []
+    if not isinstance(listed, list):
+        raise RulePackError(problem(meta_path, meta.line_of("jurisdictions"),
+                                    "jurisdictions must be a list of {name: …, code: \"…\"}."))
+    for item in listed:
         if isinstance(item, dict) and item.get("name"):
             code = item.get("code")
-            juris.append(Jurisdiction(str(item["name"]), str(code) if code is not None else None))
+            aliases = item.get("aliases") or []
+            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+                raise RulePackError(problem(meta_path, item.line_of("aliases"), "jurisdiction aliases must be a list of names.",
+                                            "辖区的 aliases 应为名称列表。"))
+            juris.append(Jurisdiction(str(item["name"]), str(code) if code is not None else None, tuple(aliases)))
     texts: dict[str, list[str]] = {}
     for name in meta.get("texts") or {}:
         other = folder / str(name)

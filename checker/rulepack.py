@@ -208,11 +208,14 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
     if applies_to not in ("jurisdiction", "request"):
         problems.append(problem(path, head.line_of("applies_to"), "applies_to must be 'jurisdiction' or 'request'."))
     in_force = head.get("in_force") or {}
+    if not isinstance(in_force, dict):
+        problems.append(problem(path, head.line_of("in_force"), "in_force must be a mapping {from: YYYY-MM-DD, to: YYYY-MM-DD or null}."))
+        in_force = {}
     in_from, in_to = in_force.get("from"), in_force.get("to")
     for label, value in (("from", in_from), ("to", in_to)):
         if value is not None and not isinstance(value, dt.date):
             problems.append(problem(path, head.line_of("in_force"), f"in_force.{label} must be a date (YYYY-MM-DD) or null."))
-    always = tuple(_str_list(head.get("always_co_responsible")))
+    always = tuple(_str_list(head.get("always_co_responsible"), problems, path, head.line_of("always_co_responsible")))
     text = str(head.get("text") or "text.txt")
     if text != "text.txt" and text not in policy.texts:
         problems.append(problem(path, head.line_of("text"), f"text '{text}' is not a clean text of policies/{policy.id} "
@@ -308,11 +311,15 @@ def _check_keys(node: LineMap, allowed: set, path: Path, what: str, problems: li
             problems.append(problem(path, node.line_of(key), f"{what}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})."))
 
 
-def _str_list(value: Any) -> list[str]:
+def _str_list(value: Any, problems: list | None = None, path: Path | None = None, line: int | None = None) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
+    if not isinstance(value, list):
+        if problems is not None:
+            problems.append(problem(path, line, f"expected a list of unit names, got {value!r}."))
+        return []
     return [str(v) for v in value]
 
 
@@ -366,14 +373,15 @@ def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, context: _PackConte
     if not req_zh:
         problems.append(problem(path, at("requirement"), f"rule {rid}: requirement needs 'zh' (and 'en')."))
     for_each = spec.get("for_each")
-    if for_each is not None and for_each not in vocab.collections:
+    if for_each is not None and (not isinstance(for_each, str) or for_each not in vocab.collections):
         problems.append(problem(path, at("for_each"), f"rule {rid}: unknown collection '{for_each}' (known: {', '.join(vocab.collections)})."))
+        for_each = None
     scope = for_each or COUNTY
     when = _expr(spec, "when", rid, path, vocab, scope, problems)
     require = _expr(spec, "require", rid, path, vocab, scope, problems) if kind == "check" else None
     derive = spec.get("derive")
     if kind == "check":
-        if "require" not in spec:
+        if spec.get("require") is None:
             problems.append(problem(path, spec.line, f"rule {rid}: a check rule needs 'require'."))
         if derive is not None:
             problems.append(problem(path, at("derive"), f"rule {rid}: only derive rules have 'derive'."))
@@ -389,7 +397,7 @@ def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, context: _PackConte
     lead = str(spec.get("lead") or "")
     if kind == "check" and not lead:
         problems.append(problem(path, spec.line, f"rule {rid}: 'lead' (牵头单位) is required."))
-    co = tuple(_str_list(spec.get("co_responsible")))
+    co = tuple(_str_list(spec.get("co_responsible"), problems, path, at("co_responsible")))
     co = co + tuple(u for u in always if u not in co and u != lead)
     guide = tuple(_str_list(spec.get("guide")))
     force, level = spec.get("force", "binding"), spec.get("scope", "county")
@@ -579,8 +587,9 @@ def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list, pol
                 problems.append(problem(path, item.line_of(key), f"coverage entry {item['section']}: unknown key '{key}' "
                                         f"(allowed: {', '.join(sorted(COVERAGE_KEYS))}); a comma in an unquoted value "
                                         "inside {…} starts a new key — quote the value."))
-        listed = tuple(_str_list(item.get("rules")))
-        quotes = tuple(_str_list(item.get("quotes"))) + tuple(_str_list(item.get("quote")))
+        listed = tuple(_str_list(item.get("rules"), problems, path, item.line_of("rules")))
+        quotes = tuple(_str_list(item.get("quotes"), problems, path, item.line_of("quotes"))) + tuple(
+            _str_list(item.get("quote"), problems, path, item.line_of("quote")))
         for quote in quotes:
             if policy is not None and policy.find(quote, text) is None:
                 problems.append(problem(path, item.line_of("quotes") if "quotes" in item else item.line_of("quote"),

@@ -3,20 +3,11 @@ from __future__ import annotations
 
 import difflib
 
+from .script import to_simplified
 from .vocabulary import Vocabulary
 
-# Traditional forms that appear in the labels and texts this tool handles, so a
-# label typed in traditional characters still finds its fact.
-_T2S = str.maketrans(
-    "層醫療衛診門總構員區縣鄉鎮國間開發經費體積數額設備藥價險協務帶實現機關聯規劃議會點專師護養檢驗藥劑"
-    "業級務網絡數據資報統計類標準審覈療轉號碼預約這個為對於與從時長過還進選擇職責範圍導",
-    "层医疗卫诊门总构员区县乡镇国间开发经费体积数额设备药价险协务带实现机关联规划议会点专师护养检验药剂"
-    "业级务网络数据资报统计类标准审核疗转号码预约这个为对于与从时长过还进选择职责范围导")
-_T2S.update(str.maketrans("內場牽監組編織衞財辦農頭黨", "内场牵监组编织卫财办农头党"))
-
-
 def simplify(text: str) -> str:
-    return text.translate(_T2S)
+    return to_simplified(text)
 
 
 def candidates(name: str, vocab: Vocabulary, pool: list[str] | None = None) -> list[str]:

@@ -53,8 +53,8 @@ def fact_sheet_template(packs: list[RulePack], vocab: Vocabulary, county_name: s
     lines = [
         "# policycheck 事实表模板 (fact sheet template)",
         "# 依据规则包: " + ", ".join(p.ref for p in packs),
-        "# 未填写 (留空) 的事实会在报告中列为\"待补充材料\", 不算未达标。填写时只写数字 (百分比可写 65 或 65%);",
-        "# 列表类事实写成 [甲, 乙]; 写 [] 表示\"一项也没有\", 与留空不同。",
+        "# 未填写 (留空) 的事实会在报告中列为\"待补充材料\", 不算未达标。填写时只写数字 (百分比写 65 或 65%, 不要写 0.65);",
+        "# 列表类事实写成 [甲, 乙] 或 甲、乙; 写 [] 表示\"一项也没有\", 与留空不同。日期写 2025-11-30 或 2025年11月30日。",
         "county:",
         f"  name: {county_name or ''}".rstrip(),
         '  code: ""            # 6 位行政区划代码',

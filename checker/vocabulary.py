@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dates import DateProblem, parse_date
 from .errors import Problem, RulePackError, problem
+from .script import to_simplified
 from .yamlsource import LineMap, YamlSourceError, read_yaml
 
 TYPES = ("number", "integer", "percent", "boolean", "date", "enum", "set", "text")
@@ -71,6 +73,14 @@ class FactDef:
 
     def _parse_number(self, raw: Any) -> float | int:
         value = _to_number(raw, self.unit, percent=self.type == "percent")
+        if self.type == "percent" and 0 < abs(value) < 1 and not _has_percent_sign(raw):
+            # A percent-formatted Excel cell pastes 20% as 0.2: reading it as 0.2%
+            # would report a met target as a gap. Only the writer knows which it is.
+            as_share = _fmt(round(value * 100, 6))
+            raise ValueProblem(
+                f"{_fmt(value)} without a % sign is ambiguous for a percentage ({as_share}%, as Excel pastes a fraction, or {_fmt(value)}%)",
+                f"{_fmt(value)} 没有 % 号且小于 1, 无法确定是 {as_share}% (Excel 粘贴的小数) 还是 {_fmt(value)}%",
+                f"Write {as_share}% or {_fmt(value)}%.", f"写 {as_share}% 或 {_fmt(value)}%。")
         self._check_range(value)
         return value
 
@@ -95,39 +105,55 @@ class FactDef:
                            "Write true or false.", "请填写 true 或 false。")
 
     def _parse_date(self, raw: Any) -> dt.date:
-        if isinstance(raw, dt.datetime):
-            return raw.date()
-        if isinstance(raw, dt.date):
-            return raw
-        if isinstance(raw, str):
-            try:
-                return dt.date.fromisoformat(unicodedata.normalize("NFKC", raw).strip())
-            except ValueError:
-                pass
-        raise ValueProblem(f"expected a date like 2025-06-30, got {raw!r}", f"应为日期 (如 2025-06-30), 实际为 {raw!r}",
-                           "Write the date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式填写日期。")
+        try:
+            return parse_date(raw)
+        except DateProblem as bad:
+            raise ValueProblem(bad.en, bad.zh, bad.fix_en, bad.fix_zh) from None
+
+    def option(self, text: str) -> str | None:
+        """The allowed value `text` names, in either script and ignoring spaces; None if none."""
+        wanted = _option_key(text)
+        for value in self.values:
+            if _option_key(value) == wanted:
+                return value
+        return None
 
     def _parse_enum(self, raw: Any) -> str:
         text = str(raw).strip() if not isinstance(raw, (list, dict)) else None
-        if text in self.values:
-            return text
-        allowed = "、".join(self.values)
-        raise ValueProblem(f"{raw!r} is not one of the allowed values ({allowed})",
-                           f"{raw!r} 不是允许的取值 ({allowed})",
-                           "Use one of the allowed values exactly as written.", "请从允许的取值中选择, 按原样填写。")
+        found = self.option(text) if text else None
+        if found is not None:
+            return found
+        allowed = quoted(self.values)
+        raise ValueProblem(f"{_shown(raw)} is not one of the allowed values {allowed}",
+                           f"{_shown(raw)} 不是允许的取值, 可选: {allowed}",
+                           "Use one of the allowed values.", "请从可选值中选择一个。")
 
     def _parse_set(self, raw: Any) -> frozenset[str]:
-        items = raw if isinstance(raw, list) else None
-        if items is None:
+        if isinstance(raw, str):
+            items: list[Any] = split_list(raw)
+        elif isinstance(raw, list):
+            items = [raw.written(i) if hasattr(raw, "written") and raw.written(i) is not None else item
+                     for i, item in enumerate(raw)]
+            # `[组织、机构编制]` is one item to YAML but two to the person who typed it.
+            items = [part for item in items for part in (split_list(item) if isinstance(item, str) else [item])]
+        else:
             raise ValueProblem(f"expected a list, e.g. [{', '.join(self.values[:2])}]",
                                f"应为列表, 如 [{'、'.join(self.values[:2])}]",
-                               "Write the items as a YAML list.", "请以 YAML 列表形式填写。")
-        bad = [i for i in items if not isinstance(i, str) or i.strip() not in self.values]
+                               "Write the items as a YAML list, or separated by 、 or commas.",
+                               "请以 YAML 列表形式填写, 或用顿号、逗号分隔。")
+        chosen, bad = [], []
+        for item in items:
+            found = self.option(item) if isinstance(item, str) else None
+            if found is None:
+                bad.append(item)
+            else:
+                chosen.append(found)
         if bad:
-            allowed = "、".join(self.values)
-            raise ValueProblem(f"not allowed: {bad} (allowed: {allowed})", f"以下取值不允许: {bad} (允许: {allowed})",
-                               "Use the allowed values exactly as written.", "请按允许的取值原样填写。")
-        return frozenset(i.strip() for i in items)
+            allowed = quoted(self.values)
+            shown = "、".join(_shown(b) for b in bad)
+            raise ValueProblem(f"not allowed: {shown}; allowed: {allowed}", f"未识别 {shown}, 可选: {allowed}",
+                               "Use the allowed values.", "请从可选值中选择。")
+        return frozenset(chosen)
 
     def _parse_text(self, raw: Any) -> str:
         if isinstance(raw, (list, dict)):
@@ -158,15 +184,40 @@ class FactDef:
 
     def range_text(self) -> str:
         if self.type in ("enum", "set"):
-            return "可选: " + "、".join(self.values)
+            return "可选: " + quoted(self.values)
         if self.type == "boolean":
             return "true (是) / false (否)"
         if self.type == "date":
-            return "日期 YYYY-MM-DD"
+            return "日期 YYYY-MM-DD (也可写 2025/11/30、2025年11月30日)"
         if self.range:
             low, high = self.range
             return f"范围 {_fmt(low) if low is not None else '-∞'}–{_fmt(high) if high is not None else '∞'}"
         return ""
+
+
+_LIST_SEPARATORS = re.compile(r"[、,，;；]")
+
+
+def split_list(text: str) -> list[str]:
+    """Items of a list typed on one line: 、 , ， ; ； all separate."""
+    return [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
+
+
+def quoted(values: Any) -> str:
+    """Allowed values shown so that no separator can be read as part of one: 「甲」「乙、丙」."""
+    return "".join(f"「{v}」" for v in values)
+
+
+def _shown(raw: Any) -> str:
+    return f"「{raw}」" if isinstance(raw, str) else repr(raw)
+
+
+def _option_key(text: str) -> str:
+    return re.sub(r"\s+", "", to_simplified(text))
+
+
+def _has_percent_sign(raw: Any) -> bool:
+    return isinstance(raw, str) and unicodedata.normalize("NFKC", raw).strip().endswith("%")
 
 
 _FULLWIDTH_OK = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)$")
@@ -273,12 +324,13 @@ def load_vocabulary(folder: Path) -> Vocabulary:
         for key in data:
             if key not in ("facts", "collections", "roles"):
                 problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: facts, collections, roles)."))
-        for name, spec in (data.get("roles") or {}).items():
-            _add_role(vocab, problems, path, data["roles"], name, spec)
-        for name, spec in (data.get("collections") or {}).items():
-            _add_collection(vocab, problems, path, data["collections"], name, spec)
-        for name, spec in (data.get("facts") or {}).items():
-            _add_fact(vocab, problems, path, data["facts"], name, spec)
+        for section, add in (("roles", _add_role), ("collections", _add_collection), ("facts", _add_fact)):
+            node = data.get(section)
+            if node is not None and not isinstance(node, LineMap):
+                problems.append(problem(path, data.line_of(section), f"'{section}:' must be a mapping of names to definitions."))
+                continue
+            for name, spec in (node or {}).items():
+                add(vocab, problems, path, node, name, spec)
     for f in vocab.facts.values():
         if f.scope != COUNTY and f.scope not in vocab.collections:
             problems.append(problem(f.source, f.line, f"fact '{f.name}': unknown scope '{f.scope}' "
@@ -308,8 +360,8 @@ def _add_role(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, na
 
 def _add_collection(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: str, spec: Any) -> None:
     line = parent.line_of(name)
-    if not isinstance(spec, dict) or not spec.get("label"):
-        problems.append(problem(path, line, f"collection '{name}' needs a mapping with at least 'label'."))
+    if not isinstance(spec, dict) or not isinstance(spec.get("label"), str) or not spec.get("label"):
+        problems.append(problem(path, line, f"collection '{name}' needs a mapping with at least 'label' (text)."))
         return
     if name in vocab.collections or name in vocab.facts:
         problems.append(problem(path, line, f"'{name}' is defined twice in the vocabulary."))
@@ -333,6 +385,10 @@ def _add_fact(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, na
     for key in spec:
         if key not in FACT_KEYS:
             problems.append(problem(path, spec.line_of(key), f"fact '{name}': unknown key '{key}' (allowed: {', '.join(sorted(FACT_KEYS))})."))
+    for key in ("label", "scope", "unit", "count_of", "from_county", "description"):
+        if spec.get(key) is not None and not isinstance(spec[key], str):
+            problems.append(problem(path, spec.line_of(key), f"fact '{name}': '{key}' must be text, not {spec[key]!r}."))
+            return
     ftype = spec.get("type")
     if ftype not in TYPES:
         problems.append(problem(path, spec.line_of("type"), f"fact '{name}': unknown type '{ftype}' (allowed: {', '.join(TYPES)})."))

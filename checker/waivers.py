@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .dates import DateProblem, parse_date
 from .errors import FactSheetError, Problem, problem
 from .findings import Finding
+from .script import to_simplified
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
 
 FIELDS = ("rule", "subject", "document", "approver", "justification", "start", "expiry")
@@ -43,7 +45,17 @@ def load_waivers_file(path: Path) -> list[Waiver]:
         data, _, _ = read_yaml(path)
     except YamlSourceError as exc:
         raise FactSheetError(exc.problem) from None
-    node = data.get("waivers") if isinstance(data, LineMap) else data
+    if isinstance(data, LineMap):
+        # A misspelt `waviers:` would otherwise leave every commitment unread, silently.
+        for key in data:
+            if key != "waivers":
+                raise FactSheetError(problem(
+                    path, data.line_of(key), f"unknown top-level key '{key}' in a waivers file (allowed: waivers).",
+                    f"整改承诺文件中未知的顶层键 '{key}' (只允许 waivers)。", column=data.column_of(key),
+                    fix_en="Put the commitments in a list under 'waivers:'.", fix_zh="请将整改承诺列在 waivers: 下。"))
+        node = data.get("waivers")
+    else:
+        node = data
     return parse_waivers(node, str(path))
 
 
@@ -70,28 +82,62 @@ def parse_waivers(node: Any, path: str) -> list[Waiver]:
                                     fix_en="A waiver needs the approving document number (document), approver, justification, start and expiry.",
                                     fix_zh="整改承诺须写明批复文号 (document)、批准单位、理由、起止日期。"))
             continue
-        start, expiry = item["start"], item["expiry"]
         # Commitments run by calendar day (China Standard Time): a time of day is dropped.
-        start = start.date() if isinstance(start, dt.datetime) else start
-        expiry = expiry.date() if isinstance(expiry, dt.datetime) else expiry
-        if not isinstance(start, dt.date) or not isinstance(expiry, dt.date):
-            problems.append(problem(path, line, "waiver start and expiry must be dates (YYYY-MM-DD).", "起止日期应为 YYYY-MM-DD。"))
+        try:
+            start, expiry = parse_date(item["start"]), parse_date(item["expiry"])
+        except DateProblem as bad:
+            key = "start" if not _is_date(item["start"]) else "expiry"
+            problems.append(problem(path, item.line_of(key), f"waiver {key}: {bad.en}.", f"整改承诺 {key}: {bad.zh}。",
+                                    fix_en=bad.fix_en, fix_zh=bad.fix_zh))
             continue
         if expiry < start:
             problems.append(problem(path, item.line_of("expiry"), "waiver expires before it starts.", "整改承诺的到期日早于起始日。"))
             continue
         out.append(Waiver(str(item["rule"]), str(item["subject"]) if item.get("subject") else None, str(item["document"]),
                           str(item["approver"]), str(item["justification"]), start, expiry, path, line))
+    problems += _duplicates(out)
     if problems:
         raise FactSheetError(problems)
     return out
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        parse_date(value)
+    except DateProblem:
+        return False
+    return True
+
+
+def _duplicates(waivers: list[Waiver]) -> list[Problem]:
+    """Two commitments for one rule and subject are refused: which one holds is for the approver to say.
+
+    A commitment without a subject covers every entry, so it overlaps any other of its rule.
+    """
+    problems = []
+    for index, later in enumerate(waivers):
+        for earlier in waivers[:index]:
+            if earlier.rule == later.rule and (earlier.subject is None or later.subject is None
+                                               or to_simplified(earlier.subject) == to_simplified(later.subject)):
+                label = later.rule + (f" ({later.subject or earlier.subject})" if later.subject or earlier.subject else "")
+                first = f"{earlier.source}:{earlier.line}"
+                problems.append(problem(
+                    later.source, later.line,
+                    f"a second rectification commitment for {label}; the first is at {first}.",
+                    f"{label} 有两条整改承诺 (另一条在 {first}), 无法确定以哪条为准。",
+                    fix_en="Keep one: the one the latest approval (document) names.",
+                    fix_zh="请只保留一条: 以最新批复 (document) 为准。"))
+                break
+    return problems
 
 
 def apply_waivers(findings: list[Finding], waivers: list[Waiver], as_of: dt.date) -> list[str]:
     """Turn waived gaps into `waived`; return notes on waivers that did not apply."""
     notes: list[str] = []
     for waiver in waivers:
-        matched = [f for f in findings if f.rule == waiver.rule and (waiver.subject is None or f.subject == waiver.subject)]
+        # an entry named in traditional characters or with full-width brackets is the same entry
+        matched = [f for f in findings if f.rule == waiver.rule
+                   and (waiver.subject is None or to_simplified(f.subject) == to_simplified(waiver.subject))]
         where = f"{Path(waiver.source).name}:{waiver.line}"
         label = f"{waiver.rule}" + (f" ({waiver.subject})" if waiver.subject else "")
         if not matched:

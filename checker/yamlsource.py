@@ -9,6 +9,7 @@ alias use, and returns mappings and lists that know the line of each item.
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,15 @@ class LineMap(dict):
     line: int = 0
     key_lines: dict
     key_columns: dict
+    plain: dict  # key -> the text as written, for plain scalars YAML read as a number, boolean or date
+
+    def written(self, key: Any) -> str | None:
+        """The value of `key` exactly as typed, when YAML turned plain text into another type.
+
+        A county named `No` or a unit code `0x10` is text; the vocabulary decides
+        the type, so callers that want text take these characters.
+        """
+        return getattr(self, "plain", {}).get(key)
 
     def line_of(self, key: Any) -> int:
         return self.key_lines.get(key, self.line)
@@ -44,6 +54,10 @@ class LineList(list):
 
     line: int = 0
     item_lines: list
+    plain: dict  # index -> the text as written (see LineMap.written)
+
+    def written(self, index: int) -> str | None:
+        return getattr(self, "plain", {}).get(index)
 
     def line_of(self, index: int) -> int:
         return self.item_lines[index] if index < len(self.item_lines) else self.line
@@ -119,6 +133,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     result.key_columns = {}
+    result.plain = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, (list, dict)):
@@ -129,16 +144,80 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
         result.key_lines[key] = line
         result.key_columns[key] = key_node.start_mark.column + 1
         result[key] = loader.construct_object(value_node, deep=True)
+        text = _plain_text(value_node, result[key])
+        if text is not None:
+            result.plain[key] = text
     return result
+
+
+def _plain_text(node: yaml.Node, value: Any) -> str | None:
+    if isinstance(node, yaml.ScalarNode) and not node.style and value is not None and not isinstance(value, str):
+        return node.value
+    return None
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    result.plain = {}
+    for index, child in enumerate(node.value):
+        text = _plain_text(child, result[index])
+        if text is not None:
+            result.plain[index] = text
     return result
 
 
+def _resolvers_1_2() -> dict:
+    """YAML 1.2 (core schema) implicit types instead of PyYAML's YAML 1.1 ones.
+
+    YAML 1.1 reads `017` as octal 15, `1:7` as base-60 67, `1_000` as 1000 and
+    `no`/`on`/`y` as booleans: a clerk's `grassroots_share: 057` became 47%. Here
+    only `true`/`false` are booleans and only plain decimal digits are integers
+    (`017` is 17); hexadecimal and octal forms stay text, so a number fact refuses
+    them rather than guessing. Dates, nulls and merge keys are unchanged.
+    """
+    kept = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"}
+    table: dict = {}
+    for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items():
+        keep = [(tag, rx) for tag, rx in entries if tag in kept]
+        if keep:
+            table[first] = keep
+    rules = (
+        ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+        ("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), "-+0123456789"),
+        ("tag:yaml.org,2002:float", re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+            "-+.0123456789"),
+    )
+    for tag, regexp, firsts in rules:
+        for first in firsts:
+            table.setdefault(first, []).append((tag, regexp))
+    return table
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    return int(node.value, 10)  # decimal only: never octal, never base 60
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    text = node.value.lower()
+    if text.endswith(("inf", "nan")):
+        return float(text.replace(".", ""))
+    return float(text)
+
+
+def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool:
+    text = node.value.lower()
+    if text not in ("true", "false"):  # an explicit !!bool on anything else
+        raise ValueError(f"{node.value!r} is not true or false")
+    return text == "true"
+
+
+_Loader.yaml_implicit_resolvers = _resolvers_1_2()
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -186,6 +265,7 @@ class YamlSourceError(Exception):
 def load_text(text: str, path: str) -> Any:
     """Parse YAML text into LineMap/LineList/scalars, or raise YamlSourceError."""
     _check_depth(text, path)
+    _check_fullwidth_colons(text, path)
     loader = _Loader(text)
     try:
         _count_aliases(text)
@@ -248,21 +328,71 @@ def read_yaml(path: Path) -> tuple[Any, str | None, bytes]:
         raise YamlSourceError(problem(path, None, "this is a directory, not a YAML file.",
                                       "这是一个目录, 不是 YAML 文件。"))
     if size > MAX_BYTES:
+        raise _too_large(path, f"{size:,}")
+    data = read_bounded(path, MAX_BYTES)
+    if data is None:
         raise YamlSourceError(problem(
-            path, None, f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}.",
-            f"文件大小为 {size:,} 字节, 超过上限 {MAX_BYTES:,} 字节。",
-            fix_en="A fact sheet is a few kilobytes; check that this is the right file.",
-            fix_zh="事实表一般只有几 KB, 请确认文件是否正确。"))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise YamlSourceError(problem(path, None, f"cannot read the file: {exc.strerror}.",
-                                      f"无法读取文件: {exc.strerror}。")) from None
+            path, None, f"more than {MAX_BYTES:,} bytes could be read from it (a device or a pipe?); the limit is {MAX_BYTES:,}.",
+            f"从中读到的内容超过上限 {MAX_BYTES:,} 字节 (是设备或管道吗?)。",
+            fix_en="Give the fact sheet file itself.", fix_zh="请直接指定事实表文件。"))
     text, note = decode(data, spath)
     if "\x00" in text:
         raise YamlSourceError(problem(path, None, "the file contains NUL bytes; it is not a text file.",
                                       "文件包含 NUL 字节, 不是文本文件。"))
     return load_text(text, spath), note, data
+
+
+def read_bounded(path: Path, limit: int) -> bytes | None:
+    """At most `limit` bytes of `path`, or None if it holds more.
+
+    The size a pipe or a device reports is 0 (`/dev/zero`, `<(cat huge)`), so
+    the limit is enforced on what is read, never on what stat says.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise YamlSourceError(problem(path, None, f"cannot read the file: {exc.strerror}.",
+                                      f"无法读取文件: {exc.strerror}。")) from None
+    return None if len(data) > limit else data
+
+
+def _too_large(path: Path, size: str) -> YamlSourceError:
+    return YamlSourceError(problem(
+        path, None, f"the file is {size} bytes; the limit is {MAX_BYTES:,}.",
+        f"文件大小为 {size} 字节, 超过上限 {MAX_BYTES:,} 字节。",
+        fix_en="A fact sheet is a few kilobytes; check that this is the right file.",
+        fix_zh="事实表一般只有几 KB, 请确认文件是否正确。"))
+
+
+_FULLWIDTH_KEY = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*：")
+_BLOCK_START = re.compile(r":\s*[|>][-+0-9]*\s*(#.*)?$")
+
+
+def _check_fullwidth_colons(text: str, path: str) -> None:
+    """`key：value` (a full-width colon, as Chinese input methods type it) is named at its line.
+
+    YAML reads such a line as text, and the error it then reports (if any)
+    points at another line and never mentions the colon.
+    """
+    if "：" not in text:
+        return
+    block_indent: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = len(line) - len(line.lstrip(" "))
+        if block_indent is not None:
+            if not line.strip() or indent > block_indent:
+                continue  # inside a | or > block: free text
+            block_indent = None
+        found = _FULLWIDTH_KEY.match(line)
+        if found:
+            key = found.group(2)
+            raise YamlSourceError(problem(
+                path, number, f"full-width colon '：' after '{key}'; YAML needs an ASCII colon and a space.",
+                f"'{key}' 后面用了全角冒号 '：', YAML 需要半角冒号加空格。", column=len(found.group(1)) + len(key) + 1,
+                fix_en=f"Write '{key}: …'.", fix_zh=f"请改为 '{key}: …' (半角冒号, 后跟空格)。"))
+        if _BLOCK_START.search(line):
+            block_indent = indent
 
 
 def where(path: str, container: Any, key: Any = None) -> Location:

@@ -13,7 +13,7 @@ HEAD = 'county:\n  name: 示范区\n  code: "110101"\n  report_date: 2025-12-31\
     # YAML syntax
     (HEAD + "facts:\n  grassroots_share: [65\n", ["c.yaml:7:1:", "YAML 语法错误", "YAML syntax error"]),
     # wrong type
-    (HEAD + "facts:\n  hospital_grade: 二级\n", ["c.yaml:6:3:", "不是允许的取值", "is not one of the allowed values (一级、二级乙等、二级甲等、三级)"]),
+    (HEAD + "facts:\n  hospital_grade: 二级\n", ["c.yaml:6:3:", "不是允许的取值", "is not one of the allowed values 「一级」「二级乙等」「二级甲等」「三级」"]),
     (HEAD + "facts:\n  consortia:\n    - {name: 甲, lump_sum_payment: 也许}\n", ["c.yaml:7:", "expected true or false"]),
     # out of range
     (HEAD + "facts:\n  grassroots_share: 165\n", ["c.yaml:6:3:", "超出允许范围 0–100%", "outside the allowed range"]),

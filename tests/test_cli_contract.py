@@ -54,8 +54,10 @@ def test_run_writes_html_by_default(cli, write, tmp_path, monkeypatch):
     sheet = write("c.yaml", demo_sheet("grassroots_share: 50"))
     result = cli("run", sheet, "--rules", DEMO_RULES)
     assert result.exit_code == 1
-    html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "市卫生健康委" in html and "report.html" in result.stderr
+    # named after the county and the as-of date, so two counties in one folder never overwrite each other
+    html = (tmp_path / "示范区-2025-12-31.html").read_text(encoding="utf-8")
+    assert "市卫生健康委" in html and "示范区-2025-12-31.html" in result.stderr
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_rules_json_lists_every_rule_with_contract_fields(cli):
@@ -82,7 +84,7 @@ def test_template_lists_every_fact_the_pack_reads_with_labels(cli):
     text = result.stdout
     for name in ("grassroots_share", "hospital_grade", "plan_year", "unified", "lump_sum_payment"):
         assert f"{name}:" in text
-    assert "基层诊疗量占比" in text and "可选: 一级、二级乙等、二级甲等、三级" in text
+    assert "基层诊疗量占比" in text and "可选: 「一级」「二级乙等」「二级甲等」「三级」" in text
     assert "fully_unified" not in text and "consortium_count" not in text  # concluded or counted, not submitted
 
 

@@ -263,9 +263,11 @@ def _value(pick: Pick, fdef: FactDef, candidates: tuple[list, list], knobs: Knob
         return [m for m in every if pick(LEAN[knobs.lean])]
     if fdef.type == "boolean":
         return pick(LEAN[knobs.lean])
-    if preferred and preferred != every and pick(["any", "named"]) == "named":
-        return pick(preferred)
-    return pick(every)
+    value = pick(preferred) if preferred and preferred != every and pick(["any", "named"]) == "named" else pick(every)
+    if fdef.type == "percent" and isinstance(value, (int, float)) and 0 < abs(value) < 1:
+        # a bare 0.5 is refused as ambiguous (50% or 0.5%?); write the sign
+        value = f"{value:.6f}".rstrip("0").rstrip(".") + "%"
+    return value
 
 
 def build_case(profile: Profile, pick: Pick) -> tuple[dict, dt.date]:

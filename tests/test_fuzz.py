@@ -65,10 +65,11 @@ def waiver_dates(day: dt.date) -> st.SearchStrategy:
 @st.composite
 def waiver_blocks(draw: Any) -> list[dict]:
     out = []
-    for _ in range(draw(st.integers(1, 3))):
+    # one commitment per rule: two for the same rule and subject are refused
+    for rule in draw(st.lists(st.sampled_from(["DM-001", "DM-002", "DM-005", "DM-999"]), min_size=1, max_size=3, unique=True)):
         start = draw(st.dates(dt.date(2024, 1, 1), dt.date(2026, 1, 1)))
         expiry = start + dt.timedelta(days=draw(st.integers(0, 700)))
-        out.append({"rule": draw(st.sampled_from(["DM-001", "DM-002", "DM-005", "DM-999"])),
+        out.append({"rule": rule,
                     **({"subject": draw(st.sampled_from(["医共体0", "医共体1", "别处"]))} if draw(st.booleans()) else {}),
                     "document": "示卫复〔2025〕8号", "approver": "示范市卫生健康委员会", "justification": "整改中",
                     "start": draw(waiver_dates(start)), "expiry": draw(waiver_dates(expiry))})

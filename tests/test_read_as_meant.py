@@ -1,0 +1,242 @@
+"""Every value a county clerk writes is read as meant or refused with the fix (issue 14, first half).
+
+Each test here failed before the change it guards: YAML 1.1 readings (octal,
+base 60, yes/no), Excel fractions for percentages, Chinese date forms, lists
+typed on one line, traditional characters, full-width colons and near misses
+of a county's name.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from checker.facts import load_fact_sheet
+from checker.library import load_library
+from conftest import DEMO_RULES, EXAMPLES, demo_sheet
+
+
+def sheet_of(demo_library, write, facts: str, **kw):
+    return load_fact_sheet(write("s.yaml", demo_sheet(facts, **kw)), demo_library.vocabulary)
+
+
+def refused(cli, write, text: str, *extra: str):
+    result = cli("run", write("c.yaml", text), "--rules", DEMO_RULES, "--format", "json", *extra)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+# --- numbers: YAML 1.2, never octal or base 60 -------------------------------------------------
+
+def test_a_leading_zero_is_decimal_not_octal(demo_library, write):
+    sheet = sheet_of(demo_library, write, "grassroots_share: 057")
+    assert sheet.value("county", "grassroots_share") == 57  # YAML 1.1 read 057 as octal 47
+
+
+def test_a_ratio_is_refused_not_read_in_base_60(cli, write):
+    stderr = refused(cli, write, demo_sheet("grassroots_share: 1:7"))  # YAML 1.1: 1*60+7 = 67
+    assert "c.yaml:6:3" in stderr and "'1:7' 不是单纯的数字" in stderr
+
+
+def test_names_that_look_like_booleans_or_numbers_stay_text(demo_library, write):
+    text = demo_sheet("consortia:\n  - {name: 0x10, has_charter: true}\n  - {name: 1e3, has_charter: true}\n"
+                      "  - {name: On, has_charter: true}", name="No")
+    sheet = load_fact_sheet(write("s.yaml", text), demo_library.vocabulary)
+    assert sheet.county.name == "No"
+    assert [s.name for s in sheet.subjects_of("consortia")] == ["0x10", "1e3", "On"]
+
+
+def test_yes_and_no_still_answer_a_boolean_fact(demo_library, write):
+    sheet = sheet_of(demo_library, write, "consortia:\n  - {name: 甲, has_charter: yes, has_council: no}")
+    assert sheet.value("consortia#0", "has_charter") is True and sheet.value("consortia#0", "has_council") is False
+
+
+# --- percentages pasted from Excel ---------------------------------------------------------------
+
+def test_a_bare_fraction_for_a_percentage_is_refused_with_both_readings(cli, write):
+    stderr = refused(cli, write, demo_sheet("grassroots_share: 0.2"))
+    assert "c.yaml:6:3" in stderr
+    assert "写 20% 或 0.2%" in stderr and "Write 20% or 0.2%" in stderr
+
+
+@pytest.mark.parametrize("written, value", [("0.2%", 0.2), ("20%", 20), ("0", 0), ("'0.5 %'", 0.5), ("65", 65)])
+def test_a_percentage_with_its_sign_or_at_least_one_is_read(demo_library, write, written, value):
+    assert sheet_of(demo_library, write, f"grassroots_share: {written}").value("county", "grassroots_share") == value
+
+
+# --- dates the way people write them -------------------------------------------------------------
+
+@pytest.mark.parametrize("written", ["2025-11-30", "'2025-11-30'", "2025/11/30", "2025.11.30", "2025年11月30日",
+                                     "2025年11月30", "'２０２５年１１月３０日'", "2025/11/30 "])
+def test_report_dates_in_every_common_form(demo_library, write, written):
+    sheet = sheet_of(demo_library, write, "grassroots_share: 70", report_date=written)
+    assert sheet.county.report_date == dt.date(2025, 11, 30)
+
+
+def test_a_wrong_date_names_the_accepted_forms_and_does_not_contradict_itself(cli, write):
+    stderr = refused(cli, write, demo_sheet("grassroots_share: 70", report_date="'2025-02-30'"))
+    assert "2025 年 2 月 30 日, 该日期不存在" in stderr
+    assert "2025年11月30日" in stderr  # the accepted forms
+    assert "不是日期 (YYYY-MM-DD)" not in stderr  # the old message refused a date written exactly so
+
+
+@pytest.mark.parametrize("as_of", ["2025年6月30日", "2025/06/30", "2025.6.30"])
+def test_as_of_in_chinese_forms(cli, write, as_of):
+    result = cli("run", write("c.yaml", demo_sheet("grassroots_share: 50")), "--rules", DEMO_RULES,
+                 "--format", "json", "--as-of", as_of)
+    assert result.exit_code in (0, 1), result.stderr
+    assert json.loads(result.stdout)["as_of"] == "2025-06-30"
+
+
+def test_as_of_day_first_is_refused_with_the_forms(cli, write):
+    result = cli("run", write("c.yaml", demo_sheet("grassroots_share: 50")), "--rules", DEMO_RULES, "--as-of", "30/06/2025")
+    assert result.exit_code == 2 and "--as-of: '30/06/2025' 不是可识别的日期" in result.stderr
+    assert "2025/11/30" in result.stderr
+
+
+def test_waiver_dates_in_chinese_forms(cli, write):
+    waivers = write("w.yaml", "waivers:\n  - {rule: DM-001, document: 示卫复〔2025〕8号, approver: 示范市卫生健康委员会,\n"
+                              "     justification: 整改中, start: 2025年1月1日, expiry: 2026/06/30}\n")
+    result = cli("run", write("c.yaml", demo_sheet("grassroots_share: 50")), "--rules", DEMO_RULES,
+                 "--format", "json", "--waivers", waivers)
+    data = json.loads(result.stdout)
+    finding = next(f for f in data["findings"] if f["rule"] == "DM-001")
+    assert finding["status"] == "waived" and finding["waiver"]["expiry"] == "2026-06-30"
+
+
+# --- lists typed on one line ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("written", ["人员、财务、业务", "人员，财务；业务", "[人员、财务, 业务]", "人员; 财务, 业务"])
+def test_list_separators(demo_library, write, written):
+    sheet = sheet_of(demo_library, write, f"consortia:\n  - name: 甲\n    unified: {written}")
+    assert sheet.value("consortia#0", "unified") == frozenset({"人员", "财务", "业务"})
+
+
+def test_allowed_values_are_quoted_so_a_separator_is_not_part_of_one(cli, write):
+    stderr = refused(cli, write, demo_sheet("consortia:\n  - {name: 甲, unified: 人员、资产}"))
+    assert "未识别 「资产」, 可选: 「人员」「财务」「业务」" in stderr
+
+
+# --- traditional or simplified -------------------------------------------------------------------
+
+def test_option_values_in_traditional_characters(demo_library, write):
+    sheet = sheet_of(demo_library, write, "hospital_grade: 二級甲等\nconsortia:\n  - {name: 甲, unified: [人員, 財務]}")
+    assert sheet.value("county", "hospital_grade") == "二级甲等"
+    assert sheet.value("consortia#0", "unified") == frozenset({"人员", "财务"})
+
+
+def test_shipped_option_in_traditional_characters():
+    vocab = load_library().vocabulary
+    fact = next(f for f in vocab.facts.values() if "政府办医责任清单" in f.values and f.type == "set")
+    assert fact.parse("政府辦醫責任清單") == frozenset({"政府办医责任清单"})
+
+
+def test_a_county_named_in_traditional_characters_gets_the_same_verdicts(cli, tmp_path):
+    simplified = (EXAMPLES / "qingdao-laixi.yaml").read_text(encoding="utf-8")
+    traditional = tmp_path / "laixi-t.yaml"
+    traditional.write_text(simplified.replace("name: 莱西市", "name: 萊西市"), encoding="utf-8")
+    runs = [json.loads(cli("run", path, "--format", "json").stdout) for path in (EXAMPLES / "qingdao-laixi.yaml", traditional)]
+    # before: the county-name fact did not match, and the rules reading it turned to `missing`
+    assert [f["status"] for f in runs[0]["findings"]] == [f["status"] for f in runs[1]["findings"]]
+    assert runs[0]["summary"] == runs[1]["summary"]
+
+
+def test_a_county_without_code_named_in_traditional_characters_finds_its_packs(cli, tmp_path):
+    text = (EXAMPLES / "qingdao-laixi.yaml").read_text(encoding="utf-8").replace("name: 莱西市", "name: 萊西市")
+    sheet = tmp_path / "c.yaml"
+    sheet.write_text(re.sub(r"\n  code: .*", "", text), encoding="utf-8")
+    result = cli("run", sheet, "--format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    assert [p["id"] for p in json.loads(result.stdout)["packs"]] == ["qingdao-2025"]
+
+
+def test_an_unmatched_option_says_so_with_the_choices(cli, write):
+    stderr = refused(cli, write, demo_sheet("hospital_grade: 特级"))
+    assert "「特级」 不是允许的取值, 可选: 「一级」「二级乙等」「二级甲等」「三级」" in stderr
+
+
+# --- full-width colon ----------------------------------------------------------------------------
+
+def test_a_full_width_colon_is_named_at_its_line(cli, write):
+    text = demo_sheet("grassroots_share: 70\nconsortia:\n  - name: 甲\n    has_charter：true")
+    stderr = refused(cli, write, text)
+    assert "c.yaml:9:18:" in stderr and "'has_charter' 后面用了全角冒号 '：'" in stderr
+
+
+def test_a_full_width_colon_inside_text_is_fine(demo_library, write):
+    sheet = sheet_of(demo_library, write, "consortia:\n  - {name: '甲：一号', has_charter: true}")
+    assert sheet.subjects_of("consortia")[0].name == "甲：一号"
+
+
+# --- near misses of a county's name --------------------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["即墨", "即墨县"])
+def test_template_county_near_miss_gets_did_you_mean_and_the_places(cli, typed):
+    result = cli("template", "--county", typed)
+    assert result.exit_code == 2
+    assert "您是否想写 即墨区?" in result.stderr and "Did you mean 即墨区?" in result.stderr
+    assert "qingdao-2025: 黄岛区、城阳区、即墨区、胶州市、平度市、莱西市" in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["即墨区 ", "卽墨區", " 即墨区"])
+def test_template_county_with_spaces_or_traditional_characters(cli, typed):
+    result = cli("template", "--county", typed)
+    assert result.exit_code == 0, result.stderr
+    assert "  name: 即墨区\n" in result.stdout and "qingdao-2025" in result.stdout
+
+
+def test_run_near_miss_gets_did_you_mean(cli, tmp_path):
+    sheet = tmp_path / "c.yaml"
+    sheet.write_text("county:\n  name: 即墨\n  report_date: 2025-11-30\nfacts: {}\n", encoding="utf-8")
+    result = cli("run", sheet)
+    assert result.exit_code == 2 and "c.yaml: 错误: 没有按辖区适用于 '即墨' 的规则包。 您是否想写 即墨区?" in result.stderr
+
+
+def test_a_code_that_contradicts_the_name_says_which(cli, tmp_path):
+    sheet = tmp_path / "c.yaml"
+    sheet.write_text('county:\n  name: 莱西市\n  code: "370283"\n  report_date: 2025-11-30\nfacts: {}\n', encoding="utf-8")
+    result = cli("run", sheet)
+    assert result.exit_code == 2
+    assert "name '莱西市' 是莱西市 (代码 370285), 而 code 370283 是平度市的代码" in result.stderr
+
+
+def test_an_official_alias_matches(tmp_path):
+    import shutil
+
+    shutil.copytree(DEMO_RULES.parent, tmp_path / "lib")
+    policy = tmp_path / "lib" / "policies" / "demo" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace('{name: 示范区, code: "110101"}',
+                                                                  '{name: 示范区, code: "110101", aliases: [老城区]}'),
+                      encoding="utf-8")
+    library = load_library(tmp_path / "lib" / "rules")
+    assert [p.id for p in library.for_county("老城區", None, None)] == ["demo"]
+
+
+# --- the same pack asked for twice ---------------------------------------------------------------
+
+def test_a_pack_requested_twice_by_the_sheet_is_applied_once(cli, write):
+    text = demo_sheet("grassroots_share: 50", name="别的区", code="110102").replace("facts:", "packs: [demo, demo]\nfacts:")
+    data = json.loads(cli("run", write("c.yaml", text), "--rules", DEMO_RULES, "--format", "json").stdout)
+    assert [p["id"] for p in data["packs"]] == ["demo"]
+    assert len([f for f in data["findings"] if f["rule"] == "DM-001"]) == 1
+
+
+def test_a_waiver_names_its_entry_in_either_script_and_bracket_width(cli, write):
+    facts = "consortia:\n  - {name: 甲医共体(一), unified: [人员, 财务, 业务], lump_sum_payment: false}"
+    waivers = write("w.yaml", "waivers:\n  - {rule: DM-002, subject: 甲醫共體（一）, document: 示卫复〔2025〕8号,\n"
+                              "     approver: 示范市卫生健康委员会, justification: 整改中, start: 2025-01-01, expiry: 2026-06-30}\n")
+    result = cli("run", write("c.yaml", demo_sheet(facts)), "--rules", DEMO_RULES, "--format", "json", "--waivers", waivers)
+    finding = next(f for f in json.loads(result.stdout)["findings"] if f["rule"] == "DM-002")
+    assert finding["status"] == "waived", result.stderr
+
+
+def test_a_name_the_pack_does_not_recognise_says_so_with_the_choices(cli, tmp_path):
+    text = (EXAMPLES / "qingdao-laixi.yaml").read_text(encoding="utf-8").replace("name: 莱西市", "name: 萊西")
+    sheet = tmp_path / "c.yaml"
+    sheet.write_text(text, encoding="utf-8")  # the code still names 莱西市, so qingdao-2025 applies
+    result = cli("run", sheet, "--format", "json")
+    assert result.exit_code == 2, result.stderr
+    assert "所属区市 (青岛市): 未识别 '萊西', 可选: 「黄岛区」「城阳区」「即墨区」「胶州市」「平度市」「莱西市」" in result.stderr
