@@ -138,7 +138,27 @@ def derive(pack: RulePack, sheet: FactSheet, vocab: Vocabulary) -> dict[tuple[st
     return derived
 
 
-def check(rule: Rule, scope: _Scope, as_of: dt.date) -> str:
+def _foreign(pack: RulePack | None, rule: Rule, scope: _Scope) -> bool:
+    """Led by a unit that belongs to another county (by code, else by the jurisdiction's name)."""
+    unit = (pack.units or {}).get(rule.lead) if pack is not None else None
+    if unit is None or unit.county is None:
+        return False
+    county = scope.sheet.county
+    if county.code:
+        return unit.county != county.code
+    return county.name not in {j.name for j in pack.policy.jurisdictions if j.code == unit.county}
+
+
+def _periods_done(every: str, as_of: dt.date) -> int:
+    """Whole periods of as_of's year ended on or before as_of (the period's last day counts)."""
+    months = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}[every]
+    ended_months = as_of.month if (as_of + dt.timedelta(days=1)).day == 1 else as_of.month - 1
+    return ended_months // months
+
+
+def check(rule: Rule, scope: _Scope, as_of: dt.date, pack: RulePack | None = None) -> str:
+    if _foreign(pack, rule, scope):
+        return "not_applicable"
     applies = True if rule.when is None else truth(rule.when, scope)
     if applies is False:
         return "not_applicable"
@@ -149,12 +169,19 @@ def check(rule: Rule, scope: _Scope, as_of: dt.date) -> str:
         return "pass"
     if met is None:
         return "missing"
-    if rule.deadline is None:
+    deadline = rule.deadline if rule.deadline is not None else (pack.undated_deadline if pack is not None else None)
+    if deadline is None or deadline.immediate:
         return "fail"
-    due = rule.deadline.resolve(scope.sheet.values.get(COUNTY, {}))
+    due = deadline.resolve(scope.sheet.values.get(COUNTY, {}))
     if due is None:  # a template whose year fact was not submitted
         return "missing"
-    return "not_due" if due > as_of else "fail"
+    if due <= as_of:
+        return "fail"
+    if rule.periodic is not None and as_of.year == due.year:
+        known, done = scope.lookup(rule.require.fact)
+        if not known or done < _periods_done(rule.periodic.every, as_of) * rule.periodic.times:
+            return "fail"
+    return "not_due"
 
 
 def evaluate(pack: RulePack, sheet: FactSheet, vocab: Vocabulary, as_of: dt.date) -> OracleResult:
@@ -175,7 +202,7 @@ def evaluate(pack: RulePack, sheet: FactSheet, vocab: Vocabulary, as_of: dt.date
         for subject in subjects:
             key = (rule.id, subject.name)
             assert key not in result.statuses, f"two subjects named {subject.name!r} for {rule.id}"
-            result.statuses[key] = check(rule, _Scope(vocab, sheet, subject, derived), as_of)
+            result.statuses[key] = check(rule, _Scope(vocab, sheet, subject, derived), as_of, pack)
     return result
 
 
