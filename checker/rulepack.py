@@ -278,8 +278,9 @@ def _unit(key: str, spec: LineMap, path: Path, line: int, vocab: Vocabulary, pro
                                     "declare it in rules/vocabulary/roles.yaml."))
             return None
     county = spec.get("county")
-    if county is not None and not re.fullmatch(r"\d{6}", str(county)):
-        problems.append(problem(path, line, f"unit '{key}': county must be a 6-digit 行政区划代码 in quotes."))
+    if county is not None and not str(county).strip():
+        problems.append(problem(path, line, f"unit '{key}': county is the 6-digit 行政区划代码 (in quotes) or the name of "
+                                "the one jurisdiction this unit belongs to."))
         return None
     if kinds == ["level"]:
         if not spec.get("name"):
@@ -299,8 +300,8 @@ def _unit(key: str, spec: LineMap, path: Path, line: int, vocab: Vocabulary, pro
     name_fact = spec.get("name_fact")
     if name_fact is not None:
         fdef = vocab.facts.get(str(name_fact))
-        if fdef is None or fdef.scope != collection or fdef.type != "text":
-            problems.append(problem(path, line, f"unit '{key}': name_fact '{name_fact}' must be a text fact of {collection}."))
+        if fdef is None or fdef.scope != collection or fdef.type not in ("text", "enum"):
+            problems.append(problem(path, line, f"unit '{key}': name_fact '{name_fact}' must be a text or option fact of {collection}."))
             return None
     return UnitDef(key, "institution", collection=collection, name_fact=str(name_fact) if name_fact else None)
 

@@ -74,6 +74,8 @@ def _foreign(unit: UnitDef, sheet: FactSheet, pack: RulePack) -> bool:
     """A unit of one named county, and this sheet is another county's (by code, else by name)."""
     if unit.county is None:
         return False
+    if not unit.county.isdigit():  # a jurisdiction without a code (a development zone) is known by its name
+        return to_simplified(unit.county) != to_simplified(sheet.county.name)
     if sheet.county.code:
         return unit.county != sheet.county.code
     names = {to_simplified(j.name) for j in pack.policy.jurisdictions if j.code == unit.county}
@@ -87,7 +89,8 @@ def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary) 
         return _role_name(unit.role or "", unit, sheet, vocab)
     if unit.name_fact and subject.collection == unit.collection:
         named = sheet.value(subject.key, unit.name_fact)
-        if isinstance(named, str) and named.strip():
+        # An option such as 其他单位 names no one: the entry itself answers.
+        if isinstance(named, str) and named.strip() and not named.startswith(("其他", "未")):
             return named.strip()
     return subject.name
 

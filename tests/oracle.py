@@ -144,6 +144,8 @@ def _foreign(pack: RulePack | None, rule: Rule, scope: _Scope) -> bool:
     if unit is None or unit.county is None:
         return False
     county = scope.sheet.county
+    if not unit.county.isdigit():
+        return unit.county != county.name
     if county.code:
         return unit.county != county.code
     return county.name not in {j.name for j in pack.policy.jurisdictions if j.code == unit.county}

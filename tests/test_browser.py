@@ -159,7 +159,9 @@ def test_each_example_reads_as_its_own_countys_report(example, tmp_path):
     from click.testing import CliRunner
 
     from checker.cli import main
-    from checker.script import to_simplified
+    import opencc
+
+    to_simplified = opencc.OpenCC("t2s").convert  # script only: ① and full-width forms are not traditional
 
     out = tmp_path / "units"
     result = CliRunner().invoke(main, ["run", str(example), "--by-unit", "-o", str(out)], catch_exceptions=False)
