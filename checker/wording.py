@@ -44,6 +44,11 @@ def modality_problems(pack: RulePack) -> list[Problem]:
 
 def _bound_use(word: str, quote: str) -> bool:
     """等 inside 等级/平等/同等/等同 and 支持 as a noun in 政策支持 do not weaken a sentence."""
+    if word == "支持":  # a noun inside a name: 人才引进与支持专项经费, 决策支持系统
+        return all(quote[i - 1:i] in ("与", "策", "术") or quote[i + 2:i + 4] in ("专项", "系统", "经费")
+                   for i in _positions(quote, "支持"))
+    if word == "鼓励":  # part of a measure's name: 志愿者服务鼓励一批
+        return all(quote[i + 2:i + 4] == "一批" for i in _positions(quote, "鼓励"))
     if word == "等":
         return all(quote[i + 1:i + 2] in ("级", "級", "同") or quote[i - 1:i] in ("平", "同", "对", "對", "均")
                    for i in _positions(quote, "等"))
