@@ -55,6 +55,8 @@ def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, voc
     else:
         lead = _name(lead_unit, subject, sheet, vocab)
     foreign = _foreign(lead_unit, sheet, pack)
+    if foreign:  # another county's body, named as the text names it, never as this county's
+        return Responsible(to_simplified(rule.lead), (), (), True)
     co: list[str] = []
     for key in rule.co_responsible:
         unit = units[key]

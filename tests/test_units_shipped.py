@@ -1,0 +1,90 @@
+"""Each shipped pack's leads, resolved for its example county, against the clause that assigns the work."""
+from __future__ import annotations
+
+import pytest
+
+from checker.pipeline import CheckRequest, check_sheet
+from conftest import EXAMPLES
+
+
+def findings(example: str) -> dict[tuple[str, str], dict]:
+    data = check_sheet(EXAMPLES / f"{example}.yaml", CheckRequest()).data
+    return {(f["rule"], f["subject"]): f for f in data["findings"]}
+
+
+@pytest.fixture(scope="module")
+def pingdu():
+    return findings("qingdao-pingdu")
+
+
+@pytest.fixture(scope="module")
+def langya():
+    return findings("chuzhou-langya")
+
+
+@pytest.fixture(scope="module")
+def yunzhou():
+    return findings("yunzhou")
+
+
+@pytest.fixture(scope="module")
+def pingyin():
+    return findings("reform-county")
+
+
+def test_qingdao(pingdu):
+    # 一 (no unit named; the issuer's lead, 市卫生健康委): Pingdu's bureau does the work, the city commission guides.
+    assert (pingdu[("QD-001", "平度市")]["lead"], pingdu[("QD-001", "平度市")]["guide"]) == ("平度市卫生健康局", ["青岛市卫生健康委员会"])
+    # 二(二) "各区市政府常务会议每年至少专题研究1次": the district government.
+    assert pingdu[("QD-005", "平度市")]["lead"] == "平度市人民政府"
+    # 三(三) "区市卫生健康局…每年至少组织召开2次议事协调会议".
+    assert pingdu[("QD-009", "平度市")]["lead"] == "平度市卫生健康局"
+    # 三(五) "制定和完善县域医共体章程": each consortium for itself.
+    assert pingdu[("QD-022", "平度市第三人民医院医共体")]["lead"] == "平度市第三人民医院医共体"
+    # 四(九) the city's 包联 arrangement is above the district.
+    assert pingdu[("QD-062", "平度市")]["scope"] == "above"
+    # 五(十五) "由市、区市政府…足额安排": the district government, the city's finance bureau guiding.
+    assert pingdu[("QD-117", "平度市")]["lead"] == "平度市人民政府"
+    # 五(十七) (责任单位:市医保局): the district's insurance bureau.
+    assert pingdu[("QD-126", "平度市中医医院医共体")]["lead"] == "平度市医疗保障局"
+
+
+def test_chuzhou(langya):
+    # 一 (责任单位:市卫生健康委…): Langya's bureau, the city commission guiding.
+    assert langya[("CZ-001", "琅琊区")]["lead"] == "琅琊区卫生健康局"
+    # 二 "清流、西涧…五个社区卫生服务中心由琅琊区政府…": Langya's own government.
+    assert langya[("CZ-021", "清流社区卫生服务中心")]["lead"] == "琅琊区人民政府"
+    # 二 "银花、龙蟠、同乐…由南谯区政府负责": not Langya's task, and never named as Langya's.
+    other = langya[("CZ-025", "清流社区卫生服务中心")]
+    assert other["status"] == "not_applicable" and other["lead"] == "南谯区政府"
+    # 三(一) "行业监管由医疗机构所在地的区卫健委负责".
+    assert langya[("CZ-050", "万桥紧密型城市医联体")]["lead"] == "琅琊区卫生健康局"
+    # 三(二)2 "存量债务由所属区政府负责化解".
+    assert langya[("CZ-081", "滁阳社区卫生服务中心(琅琊区医院)")]["lead"] == "琅琊区人民政府"
+    # 二 "万桥社区卫生服务中心由市文旅投…": a city company's task, above the district.
+    assert langya[("CZ-019", "清流社区卫生服务中心")]["scope"] == "above"
+
+
+def test_yunzhou(yunzhou):
+    # 一(二) "县级综合医院达到二甲": the district's people's hospital.
+    assert yunzhou[("YZ-001", "云州区")]["lead"] == "云州区人民医院"
+    # 二(二)5 "区级医疗机构设立…专项经费": a collective, so the bureau leads.
+    assert yunzhou[("YZ-024", "云州区")]["lead"] == "云州区卫生健康和体育局"
+    # 二(二)9 the TCM hospital's fever clinic.
+    assert yunzhou[("YZ-040", "云州区")]["lead"] == "云州区中医医院"
+    # 二(三)12 "区级质控组织要开展监测": the bureau answers for it.
+    assert yunzhou[("YZ-057", "云州区")]["lead"] == "云州区卫生健康和体育局"
+    # The bureau answers for the whole plan: co-responsible on a hospital's gap.
+    assert "云州区卫生健康和体育局" in yunzhou[("YZ-040", "云州区")]["co_responsible"]
+
+
+def test_reform_annual(pingyin):
+    # (市卫生局…负责): the county's bureau does it, the city bureau guides.
+    assert (pingyin[("RA-009", "平阴县")]["lead"], pingyin[("RA-009", "平阴县")]["guide"]) == ("平阴县卫生健康局", ["市卫生局"])
+    # (市人力资源社会保证局…负责) = 人力资源社会保障局.
+    assert pingyin[("RA-087", "平阴县")]["lead"] == "平阴县人力资源和社会保障局"
+    # 三 "牵头部门…制定进度计划" is the city's own task.
+    assert pingyin[("RA-209", "平阴县")]["scope"] == "above"
+    # Title with the sheet's plan year.
+    data = check_sheet(EXAMPLES / "reform-county.yaml", CheckRequest()).data
+    assert data["packs"][0]["title"] == "医药卫生体制五项重点改革2011年度主要工作安排"
