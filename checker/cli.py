@@ -34,12 +34,32 @@ def _reports_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def _library(rules_dir: str | None, packs: tuple[str, ...] = ()):
-    """Load the library; with pack specs, only those packs (faster, and unaffected by others)."""
+def _library(rules_dir: str | None, packs: tuple[str, ...] = (), announce: bool = False):
+    """Load the library; with pack specs, only those packs (faster, and unaffected by others).
+
+    The rules folder is discovered (--rules, $POLICYCHECK_RULES, a checkout around the
+    current directory, else the shipped copy) so an author's edits take effect.
+    """
     from .library import load_library
 
+    folder = _rules_folder(rules_dir, announce)
     only = {p.partition("@")[0] for p in packs} or None
-    return load_library(Path(rules_dir) if rules_dir else None, only=only)
+    return load_library(folder, only=only)
+
+
+def _rules_folder(rules_dir: str | None, announce: bool) -> Path:
+    """Resolve the rules folder; say on stderr which one, for authors, or when a checkout overrides the shipped packs."""
+    from .library import discover_rules_dir, shipped_root
+
+    folder, source = discover_rules_dir(rules_dir)
+    differs = folder != (shipped_root() / "rules").resolve()
+    if announce or (source == "checkout" and differs):
+        click.echo(f"使用规则目录 using rules folder: {folder} ({_SOURCE_ZH[source]} {source})", err=True)
+    return folder
+
+
+_SOURCE_ZH = {"--rules": "命令行指定", "POLICYCHECK_RULES": "环境变量", "checkout": "当前目录所在的检出目录",
+              "shipped": "随软件安装的"}
 
 
 _rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -109,7 +129,7 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         check_target(target)
     request = CheckRequest(specs=packs, as_of=_parse_date(as_of, "--as-of"),
                            waivers=tuple(load_waivers_file(Path(waivers_file)) if waivers_file else ()),
-                           rules_dir=Path(rules_dir) if rules_dir else None)
+                           rules_dir=_rules_folder(rules_dir, announce=False))
     data = check_sheet(Path(fact_sheet), request).data
     text = render(fmt, data)
     if target is None:
@@ -204,7 +224,7 @@ def lint(packs: tuple[str, ...], rules_dir: str | None) -> None:
     """Check every pack, the vocabulary and the policy texts; exit 2 on any problem."""
     from .lint import lint_library
 
-    library = _library(rules_dir, packs)  # raises with every load-time problem
+    library = _library(rules_dir, packs, announce=True)  # raises with every load-time problem
     for spec in packs:
         library.resolve(spec, None)
     problems = lint_library(library, whole=not packs)
@@ -308,7 +328,15 @@ def lock(rules_dir: str | None) -> None:
     """Record the hash of every released pack version not yet in rules/releases.lock."""
     from .releases import add_to_lock, check_lock
 
-    library = _library(rules_dir)
+    from .library import is_installed_copy
+
+    library = _library(rules_dir, announce=True)
+    if is_installed_copy(library.rules_dir):
+        raise UsageError(problem(library.rules_dir, None,
+                                 "refusing to write releases.lock into the installed package: these are the bundled packs, not your checkout.",
+                                 "拒绝写入已安装软件包中的 releases.lock: 这是随软件安装的规则包, 不是您的检出目录。",
+                                 fix_en="Run lock inside your checkout (the folder holding rules/ and policies/), or pass --rules DIR.",
+                                 fix_zh="请在包含 rules/ 和 policies/ 的检出目录中运行 lock, 或用 --rules 指定目录。"))
     added = add_to_lock(library)
     problems = check_lock(_library(rules_dir))
     if problems:
@@ -332,7 +360,7 @@ def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str
     for spec in (old, new):
         if "@" not in spec:
             raise UsageError(problem(None, None, f"'{spec}': name a version, e.g. {spec}@1.0.0.", f"'{spec}': 请写明版本号。"))
-    library = _library(rules_dir, (old, new))
+    library = _library(rules_dir, (old, new), announce=True)
     a, b = library.resolve(old, None), library.resolve(new, None)
     result = diff_packs(a, b)
     if facts_path:
@@ -384,7 +412,7 @@ def coverage(pack_spec: str, fmt: str, output: str | None, rules_dir: str | None
     from .coverage import render_text, text_coverage
     from .output import write_atomic
 
-    library = _library(rules_dir, (pack_spec,))
+    library = _library(rules_dir, (pack_spec,), announce=True)
     cov = text_coverage(library.resolve(pack_spec, None))
     if fmt == "json":
         text = json.dumps(cov, ensure_ascii=False, indent=2) + "\n"
@@ -408,7 +436,7 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
     """Run the YAML policy test cases next to each pack; print results and coverage."""
     from .cases import run_cases
 
-    library = _library(rules_dir, pack_ids)
+    library = _library(rules_dir, pack_ids, announce=True)
     results = run_cases(library, {p.partition("@")[0] for p in pack_ids} or None)
     failed = 0
     for report in results:

@@ -26,6 +26,42 @@ def shipped_root() -> Path:
     return _HERE.parent
 
 
+def _is_checkout(folder: Path) -> bool:
+    return (folder / "rules" / "vocabulary").is_dir() and (folder / "policies").is_dir()
+
+
+def discover_rules_dir(explicit: str | None, cwd: Path | None = None) -> tuple[Path, str]:
+    """The rules folder an authoring command should use, and where that choice came from.
+
+    Policy staff edit a checkout and run the installed tool inside it; reading the
+    copy bundled into site-packages would silently ignore their edits. Order:
+    --rules, then $POLICYCHECK_RULES, then the nearest folder (from the current
+    directory upwards) holding rules/vocabulary and policies/, then the shipped copy.
+    """
+    import os
+
+    if explicit:
+        return Path(explicit).resolve(), "--rules"
+    env = os.environ.get("POLICYCHECK_RULES")
+    if env:
+        return Path(env).resolve(), "POLICYCHECK_RULES"
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_checkout(folder):
+            return folder / "rules", "checkout"
+    return (shipped_root() / "rules").resolve(), "shipped"
+
+
+def is_installed_copy(rules_dir: Path) -> bool:
+    """True for the rules bundled inside the installed package (never to be written)."""
+    bundled = (_HERE / "bundled").resolve()
+    try:
+        rules_dir.resolve().relative_to(bundled)
+        return True
+    except ValueError:
+        return "site-packages" in rules_dir.resolve().parts
+
+
 def templates_dir() -> Path:
     return shipped_root() / "reports"
 

@@ -164,8 +164,9 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
         if value is not None and not isinstance(value, dt.date):
             problems.append(problem(path, head.line_of("in_force"), f"in_force.{label} must be a date (YYYY-MM-DD) or null."))
     always = tuple(_str_list(head.get("always_co_responsible")))
-    rules = _load_rules(data.get("rules"), path, vocab, policy, problems, always)
-    coverage = _load_coverage(data.get("coverage"), path, rules, problems, policy)
+    known: set[str] = set()  # every rule id written, valid or not: an invalid rule is still not "unknown"
+    rules = _load_rules(data.get("rules"), path, vocab, policy, problems, always, known)
+    coverage = _load_coverage(data.get("coverage"), path, rules, problems, policy, known)
     _check_derivations(rules, vocab, path, problems)
     if problems:
         raise RulePackError(problems)
@@ -192,7 +193,7 @@ def _str_list(value: Any) -> list[str]:
 
 
 def _load_rules(node: Any, path: Path, vocab: Vocabulary, policy: Policy, problems: list,
-                always: tuple[str, ...]) -> list[Rule]:
+                always: tuple[str, ...], known: set[str] | None = None) -> list[Rule]:
     if not isinstance(node, LineList) or not node:
         problems.append(problem(path, None, "a pack needs a non-empty 'rules:' list."))
         return []
@@ -204,7 +205,15 @@ def _load_rules(node: Any, path: Path, vocab: Vocabulary, policy: Policy, proble
             problems.append(problem(path, line, "each rule must be a mapping."))
             continue
         rule = _load_rule(spec, path, vocab, policy, problems, always)
+        written = str(spec.get("id") or "")
+        if written and known is not None:
+            known.add(written)
         if rule is None:
+            # An invalid rule still takes its id, so a later duplicate is reported in the same pass.
+            if written and written not in seen:
+                seen[written] = line
+            elif written:
+                problems.append(problem(path, line, f"rule id '{written}' is used twice (first at line {seen[written]})."))
             continue
         if rule.id in seen:
             problems.append(problem(path, line, f"rule id '{rule.id}' is used twice (first at line {seen[rule.id]})."))
@@ -378,13 +387,14 @@ def _deadline(spec: LineMap, rid: str, path: Path, vocab: Vocabulary, problems: 
     return None
 
 
-def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list, policy: Policy | None = None) -> list[CoverageEntry]:
+def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list, policy: Policy | None = None,
+                   known: set[str] | None = None) -> list[CoverageEntry]:
     if node is None:
         return []
     if not isinstance(node, LineList):
         problems.append(problem(path, None, "'coverage' must be a list."))
         return []
-    ids = {r.id for r in rules}
+    ids = {r.id for r in rules} | (known or set())
     out = []
     for index, item in enumerate(node):
         line = node.line_of(index)
