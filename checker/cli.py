@@ -34,7 +34,7 @@ def _reports_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def _library(rules_dir: str | None, packs: tuple[str, ...] = (), announce: bool = False):
+def _library(rules_dir: str | None, packs: tuple[str, ...] = (), announce: bool = False, collect: list | None = None):
     """Load the library; with pack specs, only those packs (faster, and unaffected by others).
 
     The rules folder is discovered (--rules, $POLICYCHECK_RULES, a checkout around the
@@ -44,7 +44,7 @@ def _library(rules_dir: str | None, packs: tuple[str, ...] = (), announce: bool 
 
     folder = _rules_folder(rules_dir, announce)
     only = {p.partition("@")[0] for p in packs} or None
-    return load_library(folder, only=only)
+    return load_library(folder, only=only, collect=collect)
 
 
 def _rules_folder(rules_dir: str | None, announce: bool) -> Path:
@@ -103,10 +103,12 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
 @click.option("--by-unit", is_flag=True, help="Also write one work list (整改任务清单) per lead unit; -o is then a folder.")
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False), default=None,
               help="YAML file of approved rectification commitments (整改承诺) to apply.")
+@click.option("--allow-draft", is_flag=True,
+              help="Use an unreleased (released: false) version in force even when a released one is. 允许使用未发布的草稿版本。")
 @_rules_option
 @_reports_errors
 def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
-        by_unit: bool, waivers_file: str | None, rules_dir: str | None) -> None:
+        by_unit: bool, waivers_file: str | None, rules_dir: str | None, allow_draft: bool = False) -> None:
     """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
     from .output import check_target, write_atomic
     from .pipeline import CheckRequest, check_sheet
@@ -129,8 +131,11 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         check_target(target)
     request = CheckRequest(specs=packs, as_of=_parse_date(as_of, "--as-of"),
                            waivers=tuple(load_waivers_file(Path(waivers_file)) if waivers_file else ()),
-                           rules_dir=_rules_folder(rules_dir, announce=False))
+                           rules_dir=_rules_folder(rules_dir, announce=False), allow_draft=allow_draft)
     data = check_sheet(Path(fact_sheet), request).data
+    for ref in data.get("draft_packs", ()):
+        click.echo(f"注意 note: 使用了未发布的草稿版本 {ref} (released: false); 报告不是正式结论。 "
+                   f"used the unreleased draft {ref}; the report is not an official finding.", err=True)
     text = render(fmt, data)
     if target is None:
         click.echo(text, nl=False)
@@ -216,27 +221,43 @@ def packs(rules_dir: str | None, fmt: str) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
+_author_pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
+                                  help="Only this pack (repeatable). Default: every pack. 只检查此规则包 (可重复); 默认检查全部。")
+
+
 @main.command()
-@_pack_option
+@_author_pack_option
 @_rules_option
 @_reports_errors
 def lint(packs: tuple[str, ...], rules_dir: str | None) -> None:
-    """Check every pack, the vocabulary and the policy texts; exit 2 on any problem."""
-    from .lint import lint_library
+    """Check rule packs, the vocabulary and the policy texts; list every problem at once; exit 2 on any.
 
-    library = _library(rules_dir, packs, announce=True)  # raises with every load-time problem
+    检查规则包、事实词表和政策原文, 一次列出全部问题; 有任何问题时退出码为 2。
+    """
+    from .authoring import authoring_problems
+    from .lint import lint_library
+    from .releases import check_lock, read_lock
+
+    problems: list = []
+    library = _library(rules_dir, packs, announce=True, collect=problems)
     for spec in packs:
         library.resolve(spec, None)
-    problems = lint_library(library, whole=not packs)
+    # Unused facts are judged only when every pack loaded: a pack refused whole reads nothing.
+    problems += lint_library(library, whole=not packs and not problems)
+    locked, _ = read_lock(library)
+    errors, warnings = authoring_problems(library, set(locked))
+    problems += errors
     if not packs:
-        from .releases import check_lock
-
         problems += check_lock(library)
+    for warning in warnings:
+        click.echo("警告 warning (已发布并锁定的版本, 请在新版本中更正 released and locked: fix it in a new version): "
+                   + warning.render().replace("error:", "warning:").replace("错误:", "警告:"), err=True)
     if problems:
         raise PolicycheckError(problems)
     count = sum(len(p.rules) for p in library.all_packs())
-    click.echo(f"ok: {len(library.all_packs())} pack versions, {count} rules, "
-               f"{len(library.vocabulary.facts)} facts in the vocabulary.")
+    click.echo(f"通过 ok: {len(library.all_packs())} 个版本 pack versions, {count} 条规则 rules, "
+               f"词表 {len(library.vocabulary.facts)} 个事实 facts in the vocabulary"
+               + (f"; {len(warnings)} 条警告 warnings." if warnings else "."))
 
 
 @main.command()

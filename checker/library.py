@@ -73,6 +73,7 @@ class Library:
     policies: dict[str, Policy]
     packs: dict[str, dict[str, RulePack]] = field(default_factory=dict)  # id -> version -> pack
     available: list[str] = field(default_factory=list)  # every pack folder, loaded or not
+    allow_draft: bool = False  # without a version named, a released version in force wins over a draft
 
     def all_packs(self) -> list[RulePack]:
         return [p for versions in sorted(self.packs.items()) for _, p in sorted(versions[1].items(), key=lambda kv: kv[1].version_key)]
@@ -101,6 +102,10 @@ class Library:
 
     def in_force(self, pack_id: str, on: dt.date | None) -> RulePack:
         ordered = sorted(self.packs[pack_id].values(), key=lambda p: p.version_key, reverse=True)
+        released = [p for p in ordered if p.released]
+        if not self.allow_draft and released:
+            # A draft being written must not judge counties by accident; drafts follow released ones.
+            ordered = released + [p for p in ordered if not p.released]
         if on is None:
             return ordered[0]
         for pack in ordered:
@@ -171,10 +176,12 @@ def packs_for_place(rules_dir: Path | None, name: str, code: str | None) -> set[
 
 
 def load_library(rules_dir: Path | None = None, policies_dir: Path | None = None,
-                 only: set[str] | None = None) -> Library:
+                 only: set[str] | None = None, collect: list[Problem] | None = None) -> Library:
     """Load the vocabulary, the policies and the pack versions; collect all problems.
 
     `only` limits loading to those pack ids (a run with -p needs no others).
+    With `collect` (lint), problems go into that list instead of being raised and a
+    pack with errors is kept with its valid rules, so one pass reports everything.
     """
     root = shipped_root()
     rules_dir = rules_dir or root / "rules"
@@ -206,8 +213,12 @@ def load_library(rules_dir: Path | None = None, policies_dir: Path | None = None
                 pack = load_pack(path, vocab, policies)
             except RulePackError as exc:
                 problems.extend(exc.problems)
-                continue
+                pack = getattr(exc, "partial", None)
+                if collect is None or pack is None or not SEMVER.match(pack.version) or pack.id != folder.name:
+                    continue
             library.packs.setdefault(pack.id, {})[pack.version] = pack
-    if problems:
+    if problems and collect is None:
         raise RulePackError(problems)
+    if collect is not None:
+        collect.extend(problems)
     return library

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import conditions as cond
 from .errors import Problem, RulePackError, problem
+from .quotes import nearest
 from .policy import Jurisdiction, Policy
 from .vocabulary import COUNTY, Vocabulary
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
@@ -168,14 +169,17 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
     rules = _load_rules(data.get("rules"), path, vocab, policy, problems, always, known)
     coverage = _load_coverage(data.get("coverage"), path, rules, problems, policy, known)
     _check_derivations(rules, vocab, path, problems)
-    if problems:
-        raise RulePackError(problems)
-    return RulePack(
+    pack = RulePack(
         id=pack_id, version=version, title=str(head.get("title") or policy.title), policy=policy,
         applies_to=applies_to, in_force_from=in_from if isinstance(in_from, dt.date) else policy.in_force_from,
         in_force_to=in_to if isinstance(in_to, dt.date) else policy.in_force_to,
         rules=rules, coverage=coverage, path=path, sha256=hashlib.sha256(raw).hexdigest(),
         released=bool(head.get("released", True)), always_co_responsible=always)
+    if problems:
+        error = RulePackError(problems)
+        error.partial = pack  # its valid rules, so lint can check them in the same pass
+        raise error
+    return pack
 
 
 def _check_keys(node: LineMap, allowed: set, path: Path, what: str, problems: list) -> None:
@@ -243,8 +247,11 @@ def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, policy: Policy, pro
     else:
         quote_line = policy.find(quote)
         if quote_line is None:
-            problems.append(problem(path, at("quote"), f"rule {rid}: quote is not verbatim in policies/{policy.id}/text.txt: «{quote[:40]}…»",
-                                    fix_en="Copy the words exactly from the clean text, within one paragraph."))
+            near_en, near_zh = nearest(quote, policy.lines)
+            problems.append(problem(path, at("quote"), f"rule {rid}: quote is not verbatim in policies/{policy.id}/text.txt: «{quote[:40]}…»; {near_en}",
+                                    f"规则 {rid}: 引文与 policies/{policy.id}/text.txt 原文不一致; {near_zh}",
+                                    fix_en="Copy the words exactly from the clean text, within one paragraph.",
+                                    fix_zh="请从原文逐字复制, 且不跨段落。"))
     req = spec.get("requirement")
     req_zh = req.get("zh", "") if isinstance(req, dict) else ""
     req_en = req.get("en", "") if isinstance(req, dict) else ""
