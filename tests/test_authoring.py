@@ -226,3 +226,45 @@ def test_installed_tool_uses_the_checkout_it_runs_in(tmp_path, args, expect_rc, 
         assert out.returncode == expect_rc, out.stderr
     assert expect in out.stdout + out.stderr, out.stdout + out.stderr
     assert f"{root.resolve() / 'rules'}" in out.stderr
+
+
+def _draft_lib(tmp_path: Path) -> Path:
+    from conftest import DEMO_RULES
+
+    root = tmp_path / "lib"
+    shutil.copytree(DEMO_RULES.parent, root)
+    text = (root / "rules" / "demo" / "1.0.0.yaml").read_text(encoding="utf-8")
+    draft = text.replace("version: 1.0.0", "version: 1.1.0").replace("released: true", "released: false")
+    if "released: false" not in draft:
+        draft = draft.replace("  version: 1.1.0\n", "  version: 1.1.0\n  released: false\n", 1)
+    (root / "rules" / "demo" / "1.1.0.yaml").write_text(draft, encoding="utf-8")
+    return root / "rules"
+
+
+def test_run_prefers_the_released_version_and_flags_a_draft(cli, write, tmp_path):
+    import json
+
+    from conftest import demo_sheet
+
+    lib = _draft_lib(tmp_path)
+    sheet = write("c.yaml", demo_sheet("grassroots_share: 70"))
+    data = json.loads(cli("run", sheet, "--rules", lib, "--format", "json").stdout)
+    assert data["packs"][0]["version"] == "1.0.0" and "draft_packs" not in data
+    result = cli("run", sheet, "--rules", lib, "--format", "json", "--allow-draft")
+    assert json.loads(result.stdout)["draft_packs"] == ["demo@1.1.0"]
+    assert "使用了未发布的草稿版本 demo@1.1.0" in result.stderr
+    html = tmp_path / "r.html"
+    cli("run", sheet, "--rules", lib, "-p", "demo@1.1.0", "-o", html)
+    assert "使用了未发布的草稿 (released: false): demo@1.1.0" in html.read_text(encoding="utf-8")
+
+
+def test_run_refuses_a_released_pack_edited_after_locking(cli, write, tmp_path):
+    from conftest import DEMO_RULES, demo_sheet
+
+    root = tmp_path / "lib"
+    shutil.copytree(DEMO_RULES.parent, root)
+    pack = root / "rules" / "demo" / "1.0.0.yaml"
+    pack.write_text(pack.read_text(encoding="utf-8").replace("ge: 65}", "ge: 60}"), encoding="utf-8")
+    result = cli("run", write("c.yaml", demo_sheet("grassroots_share: 70")), "--rules", root / "rules", "--format", "json")
+    assert result.exit_code == 2
+    assert f"{pack.resolve()}: 错误: demo@1.0.0 已发布" in result.stderr
