@@ -426,10 +426,14 @@ def compare(previous: str, current: str, fmt: str, output: str | None) -> None:
 @click.argument("pack_spec", metavar="PACK[@VERSION]")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any sentence is not yet considered. 有尚未考虑的句子时退出码为 1。")
 @_rules_option
 @_reports_errors
-def coverage(pack_spec: str, fmt: str, output: str | None, rules_dir: str | None) -> None:
-    """Show the clean text with every sentence marked: encoded, uncheckable, or not yet considered."""
+def coverage(pack_spec: str, fmt: str, output: str | None, rules_dir: str | None, strict: bool = False) -> None:
+    """Show the clean text with every sentence marked: encoded, uncheckable, or not yet considered.
+
+    逐句标出原文: 已编码、不可核查、或尚未考虑。--strict: 有尚未考虑的句子时退出码为 1。
+    """
     from .coverage import render_text, text_coverage
     from .output import write_atomic
 
@@ -447,6 +451,10 @@ def coverage(pack_spec: str, fmt: str, output: str | None, rules_dir: str | None
         write_atomic(Path(output), text)
     else:
         click.echo(text, nl=False)
+    if strict and cov["counts"]["open"]:
+        click.echo(f"尚未考虑的句子 {cov['counts']['open']} 句 (--strict) "
+                   f"{cov['counts']['open']} sentences not yet considered.", err=True)
+        sys.exit(EXIT_GAPS)
 
 
 @main.command("test")
@@ -454,12 +462,16 @@ def coverage(pack_spec: str, fmt: str, output: str | None, rules_dir: str | None
 @_rules_option
 @_reports_errors
 def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
-    """Run the YAML policy test cases next to each pack; print results and coverage."""
+    """Run the YAML policy test cases next to each pack; print results and the check rules lacking a case.
+
+    运行各规则包旁的 YAML 政策测试用例; 列出缺少 pass、fail 或 missing 用例的检查规则。
+    Exit 1 when a case fails or a check rule lacks one of the three. 有用例失败或规则缺少用例时退出码为 1。
+    """
     from .cases import run_cases
 
     library = _library(rules_dir, pack_ids, announce=True)
     results = run_cases(library, {p.partition("@")[0] for p in pack_ids} or None)
-    failed = 0
+    failed = lacking = 0
     for report in results:
         click.echo(f"== {report.pack_ref}: {report.passed}/{len(report.cases)} cases pass; "
                    f"check rules driven to fail {report.fail_coverage:.0%}, to pass {report.pass_coverage:.0%}, "
@@ -470,9 +482,21 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
             for message in case.errors:
                 click.echo(f"       {message}")
         failed += report.failed
+        lacking += _lacking_cases(report)
     if not results:
         raise UsageError(problem(None, None, "no test cases found (rules/<pack>/tests/*.yaml).", "未找到测试用例。"))
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed or lacking else 0)  # the shipped packs drive every check rule to all three
+
+
+def _lacking_cases(report) -> int:
+    """Print the check rules not driven to each of pass, fail and missing (the docs ask for all three)."""
+    lacking = 0
+    for rule_id, reached in sorted(report.driven.items()):
+        gaps = [s for s in ("pass", "fail", "missing") if s not in reached]
+        if gaps:
+            lacking += 1
+            click.echo(f"  缺少用例 lacks a case: {rule_id} → {', '.join(gaps)}")
+    return lacking
 
 
 if __name__ == "__main__":  # pragma: no cover

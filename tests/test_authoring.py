@@ -268,3 +268,28 @@ def test_run_refuses_a_released_pack_edited_after_locking(cli, write, tmp_path):
     result = cli("run", write("c.yaml", demo_sheet("grassroots_share: 70")), "--rules", root / "rules", "--format", "json")
     assert result.exit_code == 2
     assert f"{pack.resolve()}: 错误: demo@1.0.0 已发布" in result.stderr
+
+
+def test_cases_accept_chinese_statuses_and_list_rules_lacking_cases(cli, tmp_path):
+    root = make_checkout(tmp_path / "c")
+    (root / "rules" / "mini" / "1.0.0.yaml").unlink()
+    (root / "rules" / "mini" / "tests").mkdir()
+    (root / "rules" / "mini" / "tests" / "cases.yaml").write_text(
+        "pack: mini@0.9.0\ndefaults:\n  county: {name: 示范区, code: '110101', report_date: 2025-12-31}\n"
+        "  facts: {grassroots_share: 70}\ncases:\n"
+        "- name: 达标\n  expect: {MN-001: 达标}\n"
+        "- name: 未达标\n  facts: {grassroots_share: 50}\n  expect: {MN-001: 未达标}\n"
+        "- name: 编号写错\n  expect: {MN-01: pass}\n", encoding="utf-8")
+    result = cli("test", "--rules", root / "rules")
+    assert result.exit_code == 1
+    assert "ok   " in result.output and result.output.count("ok   ") == 2, result.output
+    assert "did you mean MN-001? 是否应为 MN-001?" in result.output
+    assert "缺少用例 lacks a case: MN-001 → missing" in result.output
+
+
+def test_coverage_strict_fails_on_sentences_not_considered(cli, tmp_path):
+    root = make_checkout(tmp_path / "c")
+    (root / "rules" / "mini" / "1.0.0.yaml").unlink()
+    assert cli("coverage", "mini", "--rules", root / "rules").exit_code == 0
+    result = cli("coverage", "mini", "--strict", "--rules", root / "rules")
+    assert result.exit_code == 1 and "5 sentences not yet considered" in result.stderr
