@@ -15,7 +15,11 @@ from .dates import DateProblem, parse_date
 from .errors import PolicycheckError
 from .pipeline import CheckRequest, judge
 from .facts import parse_fact_sheet
+from .findings import STATUS_ZH as FINDING_STATUS_ZH
 from .findings import STATUSES
+
+# Authors may write the statuses as the report shows them (未达标 = fail).
+STATUS_FROM_ZH = {zh: status for status, zh in FINDING_STATUS_ZH.items()}
 from .library import Library
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
 
@@ -88,7 +92,7 @@ def run_cases(library: Library, only: set[str] | None = None) -> list[PackCases]
         latest = max(library.packs[pack_id].values(), key=lambda p: p.version_key)
         checks = {r.id for r in latest.rules if r.kind == "check"}
         out.append(PackCases(", ".join(sorted(refs)) or pack_id, len(checks),
-                             results, {k: v for k, v in driven.items() if k in checks}))
+                             results, {k: driven.get(k, set()) for k in sorted(checks)}))  # every check rule, driven or not
     return out
 
 
@@ -188,11 +192,17 @@ def _compare(pack, evaluation, case: LineMap, result: CaseResult) -> None:
     for rule_id, wanted in expect.items():
         rule = pack.rule(str(rule_id))
         if rule is None or rule.kind != "check":
-            result.errors.append(f"line {expect.line_of(rule_id)}: {rule_id} is not a check rule of {pack.ref}")
+            from difflib import get_close_matches
+
+            close = get_close_matches(str(rule_id), [r.id for r in pack.rules if r.kind == "check"], n=1)
+            hint = f"; did you mean {close[0]}? 是否应为 {close[0]}?" if close else ""
+            result.errors.append(f"line {expect.line_of(rule_id)}: {rule_id} is not a check rule of {pack.ref} "
+                                 f"({rule_id} 不是 {pack.ref} 的检查规则){hint}")
             continue
         seen = by_rule.get(rule.id, {})
         pairs = wanted.items() if isinstance(wanted, dict) else [(None, wanted)]
         for subject, status in pairs:
+            status = STATUS_FROM_ZH.get(str(status), status)
             if status not in STATUSES:
                 result.errors.append(f"line {expect.line_of(rule_id)}: unknown status '{status}' (allowed: {', '.join(STATUSES)})")
                 continue

@@ -35,12 +35,32 @@ def _reports_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def _library(rules_dir: str | None, packs: tuple[str, ...] = ()):
-    """Load the library; with pack specs, only those packs (faster, and unaffected by others)."""
+def _library(rules_dir: str | None, packs: tuple[str, ...] = (), announce: bool = False, collect: list | None = None):
+    """Load the library; with pack specs, only those packs (faster, and unaffected by others).
+
+    The rules folder is discovered (--rules, $POLICYCHECK_RULES, a checkout around the
+    current directory, else the shipped copy) so an author's edits take effect.
+    """
     from .library import load_library
 
+    folder = _rules_folder(rules_dir, announce)
     only = {p.partition("@")[0] for p in packs} or None
-    return load_library(Path(rules_dir) if rules_dir else None, only=only)
+    return load_library(folder, only=only, collect=collect)
+
+
+def _rules_folder(rules_dir: str | None, announce: bool) -> Path:
+    """Resolve the rules folder; say on stderr which one, for authors, or when a checkout overrides the shipped packs."""
+    from .library import discover_rules_dir, shipped_root
+
+    folder, source = discover_rules_dir(rules_dir)
+    differs = folder != (shipped_root() / "rules").resolve()
+    if announce or (source == "checkout" and differs):
+        click.echo(f"使用规则目录 using rules folder: {folder} ({_SOURCE_ZH[source]} {source})", err=True)
+    return folder
+
+
+_SOURCE_ZH = {"--rules": "命令行指定", "POLICYCHECK_RULES": "环境变量", "checkout": "当前目录所在的检出目录",
+              "shipped": "随软件安装的"}
 
 
 _rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -169,11 +189,14 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
               help="YAML file of approved rectification commitments (整改承诺) to apply.")
 @click.option("--rectify-by", "rectify_by", metavar="YYYY-MM-DD", default=None,
               help="整改期限 the inspector sets for gaps whose clause gives no date (shown on every such gap).")
+@click.option("--allow-draft", is_flag=True,
+              help="Use an unreleased (released: false) version in force even when a released one is. 允许使用未发布的草稿版本。")
 @_force_option
 @_rules_option
 @_reports_errors
 def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
-        by_unit: bool, waivers_file: str | None, rectify_by: str | None, force: bool, rules_dir: str | None) -> None:
+        by_unit: bool, waivers_file: str | None, rectify_by: str | None, force: bool, rules_dir: str | None,
+        allow_draft: bool = False) -> None:
     """Evaluate FACT_SHEET and write the gap report (exit 1 if there are gaps)."""
     from .output import check_target, guard_target, write_atomic
     from .pipeline import CheckRequest, check_sheet
@@ -199,9 +222,12 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
         guard_target(target, "run", inputs, force)
     request = CheckRequest(specs=packs, as_of=_parse_date(as_of, "--as-of"),
                            waivers=tuple(load_waivers_file(Path(waivers_file)) if waivers_file else ()),
-                           rules_dir=Path(rules_dir) if rules_dir else None,
+                           rules_dir=_rules_folder(rules_dir, announce=False), allow_draft=allow_draft,
                            rectify_by=_parse_date(rectify_by, "--rectify-by"))
     data = check_sheet(Path(fact_sheet), request).data
+    for ref in data.get("draft_packs", ()):
+        click.echo(f"注意 note: 使用了未发布的草稿版本 {ref} (released: false); 报告不是正式结论。 "
+                   f"used the unreleased draft {ref}; the report is not an official finding.", err=True)
     county = safe_name(data["county"]["name"] or "county")
     if target is None and fmt == "html":
         # Named after the county and date, so two counties run in one folder never overwrite each other.
@@ -295,27 +321,43 @@ def packs(rules_dir: str | None, fmt: str) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
+_author_pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
+                                  help="Only this pack (repeatable). Default: every pack. 只检查此规则包 (可重复); 默认检查全部。")
+
+
 @main.command()
-@_pack_option
+@_author_pack_option
 @_rules_option
 @_reports_errors
 def lint(packs: tuple[str, ...], rules_dir: str | None) -> None:
-    """Check every pack, the vocabulary and the policy texts; exit 2 on any problem."""
-    from .lint import lint_library
+    """Check rule packs, the vocabulary and the policy texts; list every problem at once; exit 2 on any.
 
-    library = _library(rules_dir, packs)  # raises with every load-time problem
+    检查规则包、事实词表和政策原文, 一次列出全部问题; 有任何问题时退出码为 2。
+    """
+    from .authoring import authoring_problems
+    from .lint import lint_library
+    from .releases import check_lock, read_lock
+
+    problems: list = []
+    library = _library(rules_dir, packs, announce=True, collect=problems)
     for spec in packs:
         library.resolve(spec, None)
-    problems = lint_library(library, whole=not packs)
+    # Unused facts are judged only when every pack loaded: a pack refused whole reads nothing.
+    problems += lint_library(library, whole=not packs and not problems)
+    locked, _ = read_lock(library)
+    errors, warnings = authoring_problems(library, set(locked))
+    problems += errors
     if not packs:
-        from .releases import check_lock
-
         problems += check_lock(library)
+    for warning in warnings:
+        click.echo("警告 warning (已发布并锁定的版本, 请在新版本中更正 released and locked: fix it in a new version): "
+                   + warning.render().replace("error:", "warning:").replace("错误:", "警告:"), err=True)
     if problems:
         raise PolicycheckError(problems)
     count = sum(len(p.rules) for p in library.all_packs())
-    click.echo(f"ok: {len(library.all_packs())} pack versions, {count} rules, "
-               f"{len(library.vocabulary.facts)} facts in the vocabulary.")
+    click.echo(f"通过 ok: {len(library.all_packs())} 个版本 pack versions, {count} 条规则 rules, "
+               f"词表 {len(library.vocabulary.facts)} 个事实 facts in the vocabulary"
+               + (f"; {len(warnings)} 条警告 warnings." if warnings else "."))
 
 
 @main.command()
@@ -411,7 +453,15 @@ def lock(rules_dir: str | None) -> None:
     """Record the hash of every released pack version not yet in rules/releases.lock."""
     from .releases import add_to_lock, check_lock
 
-    library = _library(rules_dir)
+    from .library import is_installed_copy
+
+    library = _library(rules_dir, announce=True)
+    if is_installed_copy(library.rules_dir):
+        raise UsageError(problem(library.rules_dir, None,
+                                 "refusing to write releases.lock into the installed package: these are the bundled packs, not your checkout.",
+                                 "拒绝写入已安装软件包中的 releases.lock: 这是随软件安装的规则包, 不是您的检出目录。",
+                                 fix_en="Run lock inside your checkout (the folder holding rules/ and policies/), or pass --rules DIR.",
+                                 fix_zh="请在包含 rules/ 和 policies/ 的检出目录中运行 lock, 或用 --rules 指定目录。"))
     added = add_to_lock(library)
     problems = check_lock(_library(rules_dir))
     if problems:
@@ -435,7 +485,7 @@ def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str
     for spec in (old, new):
         if "@" not in spec:
             raise UsageError(problem(None, None, f"'{spec}': name a version, e.g. {spec}@1.0.0.", f"'{spec}': 请写明版本号。"))
-    library = _library(rules_dir, (old, new))
+    library = _library(rules_dir, (old, new), announce=True)
     a, b = library.resolve(old, None), library.resolve(new, None)
     result = diff_packs(a, b)
     if facts_path:
@@ -508,18 +558,22 @@ def _judge_sheet(path: Path, packs: tuple[str, ...], rules_dir: str | None) -> d
 @click.argument("pack_spec", metavar="PACK[@VERSION]")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any sentence is not yet considered. 有尚未考虑的句子时退出码为 1。")
 @_force_option
 @_rules_option
 @_reports_errors
-def coverage(pack_spec: str, fmt: str, output: str | None, force: bool, rules_dir: str | None) -> None:
-    """Show the clean text with every sentence marked: encoded, uncheckable, or not yet considered."""
+def coverage(pack_spec: str, fmt: str, output: str | None, force: bool, rules_dir: str | None, strict: bool = False) -> None:
+    """Show the clean text with every sentence marked: encoded, uncheckable, or not yet considered.
+
+    逐句标出原文: 已编码、不可核查、或尚未考虑。--strict: 有尚未考虑的句子时退出码为 1。
+    """
     from .coverage import render_text, text_coverage
     from .output import guard_target, write_atomic
 
     if output:
         guard_target(Path(output), "coverage", (), force)
 
-    library = _library(rules_dir, (pack_spec,))
+    library = _library(rules_dir, (pack_spec,), announce=True)
     cov = text_coverage(library.resolve(pack_spec, None))
     if fmt == "json":
         text = json.dumps(cov, ensure_ascii=False, indent=2) + "\n"
@@ -533,6 +587,10 @@ def coverage(pack_spec: str, fmt: str, output: str | None, force: bool, rules_di
         write_atomic(Path(output), text)
     else:
         click.echo(text, nl=False)
+    if strict and cov["counts"]["open"]:
+        click.echo(f"尚未考虑的句子 {cov['counts']['open']} 句 (--strict) "
+                   f"{cov['counts']['open']} sentences not yet considered.", err=True)
+        sys.exit(EXIT_GAPS)
 
 
 @main.command("test")
@@ -540,12 +598,16 @@ def coverage(pack_spec: str, fmt: str, output: str | None, force: bool, rules_di
 @_rules_option
 @_reports_errors
 def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
-    """Run the YAML policy test cases next to each pack; print results and coverage."""
+    """Run the YAML policy test cases next to each pack; print results and the check rules lacking a case.
+
+    运行各规则包旁的 YAML 政策测试用例; 列出缺少 pass、fail 或 missing 用例的检查规则。
+    Exit 1 when a case fails or a check rule lacks one of the three. 有用例失败或规则缺少用例时退出码为 1。
+    """
     from .cases import run_cases
 
-    library = _library(rules_dir, pack_ids)
+    library = _library(rules_dir, pack_ids, announce=True)
     results = run_cases(library, {p.partition("@")[0] for p in pack_ids} or None)
-    failed = malformed = 0
+    failed = malformed = lacking = 0
     for report in results:
         click.echo(f"== {report.pack_ref}: {report.passed}/{len(report.cases)} cases pass; "
                    f"check rules driven to fail {report.fail_coverage:.0%}, to pass {report.pass_coverage:.0%}, "
@@ -557,12 +619,24 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
                 click.echo(f"       {message}")
         failed += report.failed
         malformed += sum(1 for case in report.cases if case.malformed)
+        lacking += _lacking_cases(report)
     if not results:
         raise UsageError(problem(None, None, "no test cases found (rules/<pack>/tests/*.yaml).", "未找到测试用例。"))
     if malformed:
         click.echo(f"错误: {malformed} 个测试用例的写法有误 (见上), 未能运行。\n"
                    f"error: {malformed} test case(s) are malformed (see above) and could not run.", err=True)
-    sys.exit(EXIT_BAD_INPUT if malformed else 1 if failed else 0)
+    sys.exit(EXIT_BAD_INPUT if malformed else 1 if failed or lacking else 0)
+
+
+def _lacking_cases(report) -> int:
+    """Print the check rules not driven to each of pass, fail and missing (the docs ask for all three)."""
+    lacking = 0
+    for rule_id, reached in sorted(report.driven.items()):
+        gaps = [s for s in ("pass", "fail", "missing") if s not in reached]
+        if gaps:
+            lacking += 1
+            click.echo(f"  缺少用例 lacks a case: {rule_id} → {', '.join(gaps)}")
+    return lacking
 
 
 if __name__ == "__main__":  # pragma: no cover

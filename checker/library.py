@@ -30,6 +30,42 @@ def shipped_root() -> Path:
     return _HERE.parent
 
 
+def _is_checkout(folder: Path) -> bool:
+    return (folder / "rules" / "vocabulary").is_dir() and (folder / "policies").is_dir()
+
+
+def discover_rules_dir(explicit: str | None, cwd: Path | None = None) -> tuple[Path, str]:
+    """The rules folder an authoring command should use, and where that choice came from.
+
+    Policy staff edit a checkout and run the installed tool inside it; reading the
+    copy bundled into site-packages would silently ignore their edits. Order:
+    --rules, then $POLICYCHECK_RULES, then the nearest folder (from the current
+    directory upwards) holding rules/vocabulary and policies/, then the shipped copy.
+    """
+    import os
+
+    if explicit:
+        return Path(explicit).resolve(), "--rules"
+    env = os.environ.get("POLICYCHECK_RULES")
+    if env:
+        return Path(env).resolve(), "POLICYCHECK_RULES"
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_checkout(folder):
+            return folder / "rules", "checkout"
+    return (shipped_root() / "rules").resolve(), "shipped"
+
+
+def is_installed_copy(rules_dir: Path) -> bool:
+    """True for the rules bundled inside the installed package (never to be written)."""
+    bundled = (_HERE / "bundled").resolve()
+    try:
+        rules_dir.resolve().relative_to(bundled)
+        return True
+    except ValueError:
+        return "site-packages" in rules_dir.resolve().parts
+
+
 def templates_dir() -> Path:
     return shipped_root() / "reports"
 
@@ -41,6 +77,7 @@ class Library:
     policies: dict[str, Policy]
     packs: dict[str, dict[str, RulePack]] = field(default_factory=dict)  # id -> version -> pack
     available: list[str] = field(default_factory=list)  # every pack folder, loaded or not
+    allow_draft: bool = False  # without a version named, a released version in force wins over a draft
 
     def all_packs(self) -> list[RulePack]:
         return [p for versions in sorted(self.packs.items()) for _, p in sorted(versions[1].items(), key=lambda kv: kv[1].version_key)]
@@ -69,6 +106,10 @@ class Library:
 
     def in_force(self, pack_id: str, on: dt.date | None) -> RulePack:
         ordered = sorted(self.packs[pack_id].values(), key=lambda p: p.version_key, reverse=True)
+        released = [p for p in ordered if p.released]
+        if not self.allow_draft and released:
+            # A draft being written must not judge counties by accident; drafts follow released ones.
+            ordered = released + [p for p in ordered if not p.released]
         if on is None:
             return ordered[0]
         for pack in ordered:
@@ -205,16 +246,20 @@ def packs_for_place(rules_dir: Path | None, name: str, code: str | None) -> set[
 
 
 def load_library(rules_dir: Path | None = None, policies_dir: Path | None = None,
-                 only: set[str] | None = None) -> Library:
+                 only: set[str] | None = None, collect: list[Problem] | None = None) -> Library:
     """Load the vocabulary, the policies and the pack versions; collect all problems.
 
     `only` limits loading to those pack ids (a run with -p needs no others).
+    With `collect` (lint), problems go into that list instead of being raised and a
+    pack with errors is kept with its valid rules, so one pass reports everything.
     """
     root = shipped_root()
     rules_dir = rules_dir or root / "rules"
     policies_dir = policies_dir or rules_dir.parent / "policies"
     if not rules_dir.is_dir():
         raise UsageError(problem(rules_dir, None, "rules folder not found.", "找不到规则目录。"))
+    if collect is not None:  # lint wants every problem, which only a fresh parse reports
+        return _parse_library(rules_dir, policies_dir, only, collect)
     from . import libcache
 
     key = libcache.key_of(rules_dir, policies_dir, only)
@@ -226,7 +271,8 @@ def load_library(rules_dir: Path | None = None, policies_dir: Path | None = None
     return library
 
 
-def _parse_library(rules_dir: Path, policies_dir: Path, only: set[str] | None) -> Library:
+def _parse_library(rules_dir: Path, policies_dir: Path, only: set[str] | None,
+                   collect: list[Problem] | None = None) -> Library:
     problems: list[Problem] = []
     try:
         vocab = load_vocabulary(rules_dir / "vocabulary")
@@ -252,8 +298,12 @@ def _parse_library(rules_dir: Path, policies_dir: Path, only: set[str] | None) -
                 pack = load_pack(path, vocab, policies)
             except RulePackError as exc:
                 problems.extend(exc.problems)
-                continue
+                pack = getattr(exc, "partial", None)
+                if collect is None or pack is None or not SEMVER.match(pack.version) or pack.id != folder.name:
+                    continue
             library.packs.setdefault(pack.id, {})[pack.version] = pack
-    if problems:
+    if problems and collect is None:
         raise RulePackError(problems)
+    if collect is not None:
+        collect.extend(problems)
     return library

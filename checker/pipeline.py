@@ -28,6 +28,7 @@ class CheckRequest:
     waivers: tuple[Waiver, ...] = ()
     rules_dir: Path | None = None
     rectify_by: dt.date | None = None  # the inspector's rectification deadline for gaps the text gives no date
+    allow_draft: bool = False  # may pick an unreleased version when none is named
 
 
 @dataclass
@@ -109,10 +110,18 @@ def judge(sheet: FactSheet, library: Library, request: CheckRequest) -> Checked:
     """Evaluate an already-read sheet with a loaded library."""
     from .report import run_data
 
+    from .releases import verify_released
+
     when = as_of_for(sheet, request)
+    library.allow_draft = request.allow_draft
     packs = select_packs(library, sheet, request, when)
+    verify_released(library, packs)
     evaluation = evaluate(sheet, packs, library.vocabulary, when, list(request.waivers))
-    return Checked(sheet, evaluation, run_data(evaluation, library.vocabulary, request.rectify_by))
+    data = run_data(evaluation, library.vocabulary, request.rectify_by)
+    drafts = [p.ref for p in packs if not p.released]
+    if drafts:  # an unreleased version judged this county: the report must say so
+        data["draft_packs"] = drafts
+    return Checked(sheet, evaluation, data)
 
 
 def check_sheet(path: Path, request: CheckRequest, library: Library | None = None) -> Checked:

@@ -73,3 +73,29 @@ def add_to_lock(library: Library) -> list[str]:
 
     write_atomic(lock_path(library), HEADER + body)
     return [p.ref for p in added]
+
+
+_LOCK_CACHE: dict[tuple[str, float], dict[str, str]] = {}
+
+
+def verify_released(library: Library, packs: list) -> None:
+    """Refuse to judge with a released version whose file no longer has its locked hash.
+
+    The lock is read once per file and modification time, so a province batch pays nothing.
+    """
+    path = lock_path(library)
+    if not path.exists():
+        return
+    key = (str(path), path.stat().st_mtime)
+    if key not in _LOCK_CACHE:
+        _LOCK_CACHE[key] = read_lock(library)[0]
+    locked = _LOCK_CACHE[key]
+    bad = [p for p in packs if p.released and p.ref in locked and locked[p.ref] != p.sha256]
+    if bad:
+        raise RulePackError([problem(p.path, None,
+                                     f"{p.ref} was released with sha256 {locked[p.ref][:12]}… but the file now hashes to "
+                                     f"{p.sha256[:12]}…: a released version is never edited, so it is not used.",
+                                     f"{p.ref} 已发布 (sha256 {locked[p.ref][:12]}…), 但文件已被改动 (现为 {p.sha256[:12]}…); "
+                                     "已发布的版本不得修改, 本次不予使用。",
+                                     fix_en=f"Restore the released file and put the change in a new version (e.g. {_next(p.version)}).",
+                                     fix_zh=f"请恢复已发布的文件, 并把修改写入新版本 (如 {_next(p.version)})。") for p in bad])

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import conditions as cond
 from .errors import Problem, RulePackError, problem
+from .quotes import nearest
 from .policy import Jurisdiction, Policy
 from .vocabulary import COUNTY, Vocabulary
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
@@ -224,18 +225,22 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
     units = _load_units(head.get("units"), head, path, vocab, problems) if "units" in head else None
     undated = _deadline(head, "pack", path, vocab, problems, key="undated_deadline", allow_immediate=False)
     context = _PackContext(policy, text, units, always)
-    rules = _load_rules(data.get("rules"), path, vocab, context, problems)
-    coverage = _load_coverage(data.get("coverage"), path, rules, problems, policy, text)
+    known: set[str] = set()  # every rule id written, valid or not: an invalid rule is still not "unknown"
+    rules = _load_rules(data.get("rules"), path, vocab, context, problems, known)
+    coverage = _load_coverage(data.get("coverage"), path, rules, problems, policy, text, known)
     _check_derivations(rules, vocab, path, problems)
-    if problems:
-        raise RulePackError(problems)
-    return RulePack(
+    pack = RulePack(
         id=pack_id, version=version, title=str(head.get("title") or policy.title), policy=policy,
         applies_to=applies_to, in_force_from=in_from if isinstance(in_from, dt.date) else policy.in_force_from,
         in_force_to=in_to if isinstance(in_to, dt.date) else policy.in_force_to,
         rules=rules, coverage=coverage, path=path, sha256=hashlib.sha256(raw).hexdigest(),
         released=bool(head.get("released", True)), always_co_responsible=always, text=text,
         undated_deadline=undated, undated_note=str(head.get("undated_note") or ""), units=units)
+    if problems:
+        error = RulePackError(problems)
+        error.partial = pack  # its valid rules, so lint can check them in the same pass
+        raise error
+    return pack
 
 
 @dataclass(frozen=True)
@@ -324,7 +329,8 @@ def _str_list(value: Any, problems: list | None = None, path: Path | None = None
     return [str(v) for v in value]
 
 
-def _load_rules(node: Any, path: Path, vocab: Vocabulary, context: _PackContext, problems: list) -> list[Rule]:
+def _load_rules(node: Any, path: Path, vocab: Vocabulary, context: _PackContext, problems: list,
+                known: set[str] | None = None) -> list[Rule]:
     if not isinstance(node, LineList) or not node:
         problems.append(problem(path, None, "a pack needs a non-empty 'rules:' list."))
         return []
@@ -336,7 +342,15 @@ def _load_rules(node: Any, path: Path, vocab: Vocabulary, context: _PackContext,
             problems.append(problem(path, line, "each rule must be a mapping."))
             continue
         rule = _load_rule(spec, path, vocab, context, problems)
+        written = str(spec.get("id") or "")
+        if written and known is not None:
+            known.add(written)
         if rule is None:
+            # An invalid rule still takes its id, so a later duplicate is reported in the same pass.
+            if written and written not in seen:
+                seen[written] = line
+            elif written:
+                problems.append(problem(path, line, f"rule id '{written}' is used twice (first at line {seen[written]})."))
             continue
         if rule.id in seen:
             problems.append(problem(path, line, f"rule id '{rule.id}' is used twice (first at line {seen[rule.id]})."))
@@ -366,8 +380,11 @@ def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, context: _PackConte
     else:
         quote_line = policy.find(quote, context.text)
         if quote_line is None:
-            problems.append(problem(path, at("quote"), f"rule {rid}: quote is not verbatim in policies/{policy.id}/{context.text}: «{quote[:40]}…»",
-                                    fix_en="Copy the words exactly from the clean text, within one paragraph."))
+            near_en, near_zh = nearest(quote, policy.lines_of(context.text))
+            problems.append(problem(path, at("quote"), f"rule {rid}: quote is not verbatim in policies/{policy.id}/{context.text}: «{quote[:40]}…»; {near_en}",
+                                    f"规则 {rid}: 引文与 policies/{policy.id}/{context.text} 原文不一致; {near_zh}",
+                                    fix_en="Copy the words exactly from the clean text, within one paragraph.",
+                                    fix_zh="请从原文逐字复制, 且不跨段落。"))
     req = spec.get("requirement")
     req_zh = req.get("zh", "") if isinstance(req, dict) else ""
     req_en = req.get("en", "") if isinstance(req, dict) else ""
@@ -570,13 +587,13 @@ def _deadline(spec: LineMap, what: str, path: Path, vocab: Vocabulary, problems:
 
 
 def _load_coverage(node: Any, path: Path, rules: list[Rule], problems: list, policy: Policy | None = None,
-                   text: str = "text.txt") -> list[CoverageEntry]:
+                   text: str = "text.txt", known: set[str] | None = None) -> list[CoverageEntry]:
     if node is None:
         return []
     if not isinstance(node, LineList):
         problems.append(problem(path, None, "'coverage' must be a list."))
         return []
-    ids = {r.id for r in rules}
+    ids = {r.id for r in rules} | (known or set())
     out = []
     for index, item in enumerate(node):
         line = node.line_of(index)

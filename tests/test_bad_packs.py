@@ -24,7 +24,7 @@ CYCLE = """  - id: DM-D02
     ("{fact: grassroots_share, ge: 65}", "{fact: grassroots_share, gte: 65}",
      ":12: error: rule DM-001: require: a test needs exactly one operator (found: gte; allowed: eq, ne, lt, le, gt, ge, between, in, includes)"),
     ("quote: 到2025年底,基层诊疗量占比达到65%以上", "quote: 到2025年底,基层诊疗量占比达到60%以上",
-     ":10: error: rule DM-001: quote is not verbatim in policies/demo/text.txt"),
+     ":10: 错误: 规则 DM-001: 引文与 policies/demo/text.txt 原文不一致; 最接近的原文 (text.txt 第 2 行): «到2025年底,基层诊疗量占比达到6【5】%以上。"),
     ("deadline: 2025-12-31", "deadline: 2025年底", ":13: error: rule DM-001: deadline '2025年底' is not a date"),
     ("  - id: DM-002\n", CYCLE + "  - id: DM-002\n", "error: rule DM-D02: 'fully_unified' is already derived by DM-D01"),
     ("  - id: DM-003\n", "  - id: DM-002\n", "error: rule id 'DM-002' is used twice (first at line"),

@@ -100,7 +100,8 @@ def test_lint_passes_on_demo_and_fails_with_file_line_on_a_broken_pack(cli, tmp_
     result = cli("lint", "--rules", lib / "rules")
     assert result.exit_code == 2
     assert f"{pack}:12: error: rule DM-001: require: a test needs exactly one operator (found: gte" in result.stderr
-    assert f"{pack}:10: error: rule DM-001: quote is not verbatim" in result.stderr
+    assert f"{pack}:10: 错误: 规则 DM-001: 引文与 policies/demo/text.txt 原文不一致" in result.stderr
+    assert "error: rule DM-001: quote is not verbatim" in result.stderr
     assert "Traceback" not in result.stderr
 
 

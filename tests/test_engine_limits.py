@@ -55,7 +55,9 @@ def library_with(tmp_path: Path, kind: str, n: int) -> Path:
         f"  dx{i}:\n    label: 推导{i}\n    type: boolean\n    derived: true\n" + ("    scope: consortia\n" if each else "")
         for i in range(derived)), encoding="utf-8")
     pack = root / "rules" / "demo" / "1.0.0.yaml"
-    pack.write_text(pack.read_text(encoding="utf-8") + "".join(rules), encoding="utf-8")
+    # An edited copy of the demo pack is a draft, not the released file the lock records.
+    text = pack.read_text(encoding="utf-8").replace("  version: 1.0.0\n", "  version: 1.0.0\n  released: false\n", 1)
+    pack.write_text(text + "".join(rules), encoding="utf-8")
     (root / "c.yaml").write_text(SHEET, encoding="utf-8")
     return root
 
