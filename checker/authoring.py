@@ -109,8 +109,10 @@ def _section(pack: RulePack, rule, sections: list[str], known: set[str]) -> Iter
         yield problem(pack.path, rule.line, f"rule {rule.id}: the quote is in section {actual or '(none)'} "
                       f"(text.txt:{rule.quote_line}), not in '{rule.section}'.",
                       f"规则 {rule.id}: 引文位于条款 {actual or '(无)'} (text.txt 第 {rule.quote_line} 行), 不在 '{rule.section}'。",
-                      fix_en=f"Write section: {actual}, or quote the sentence of {rule.section}.",
-                      fix_zh=f"请改为 section: {actual}, 或引用 {rule.section} 中的原句。")
+                      fix_en=f"Write section: {actual}, or quote the sentence of {rule.section}." if actual
+                      else f"Quote the sentence of {rule.section}.",
+                      fix_zh=f"请改为 section: {actual}, 或引用 {rule.section} 中的原句。" if actual
+                      else f"请引用 {rule.section} 中的原句。")
 
 
 def _normal_unit(name: str) -> str:
@@ -138,7 +140,8 @@ def _unit_names(pack: RulePack) -> Iterable[Problem]:
                               "written another way; a report would show two departments.",
                               f"规则 {rule.id}: 单位 '{name}' 与第 {first[1]} 行的 '{first[0]}' 是同一单位的不同写法, "
                               "报告会把它们分成两个部门。",
-                              fix_en=f"Write '{first[0]}' everywhere.", fix_zh=f"请统一写作 '{first[0]}'。")
+                              fix_en=f"Write '{max(first[0], name, key=len)}' everywhere (the full name).",
+                              fix_zh=f"请统一写作全称 '{max(first[0], name, key=len)}'。")
 
 
 def _thresholds(expr: cond.Expr | None) -> list[float]:

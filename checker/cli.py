@@ -54,17 +54,21 @@ def _rules_folder(rules_dir: str | None, announce: bool) -> Path:
 
     folder, source = discover_rules_dir(rules_dir)
     differs = folder != (shipped_root() / "rules").resolve()
-    if announce or (source == "checkout" and differs):
+    if (announce or (source == "checkout" and differs)) and folder not in _ANNOUNCED:
+        _ANNOUNCED.add(folder)  # once per command, though lock loads twice
         click.echo(f"使用规则目录 using rules folder: {folder} ({_SOURCE_ZH[source]} {source})", err=True)
     return folder
 
 
+_ANNOUNCED: set[Path] = set()
 _SOURCE_ZH = {"--rules": "命令行指定", "POLICYCHECK_RULES": "环境变量", "checkout": "当前目录所在的检出目录",
               "shipped": "随软件安装的"}
 
 
 _rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
-                             help="Folder of rule packs to use instead of the shipped ones (policies/ beside it).")
+                             help="Folder of rule packs (policies/ beside it). Default: $POLICYCHECK_RULES, else the checkout "
+                                  "holding the current folder (rules/vocabulary + policies/), else the shipped packs. "
+                                  "规则目录; 默认依次为环境变量、当前所在检出目录、随软件安装的规则包。")
 _pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
                             help="Rule pack to apply (repeatable). Default: the packs whose jurisdiction includes the county.")
 
@@ -118,6 +122,10 @@ def _zh_usage(message: str) -> str:
     return "命令行用法有误。"
 
 
+_author_pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
+                                  help="Only this pack or version (repeatable). Default: every pack. 只处理此规则包 (可重复); 默认检查全部。")
+
+
 class _Group(click.Group):
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_paragraph()
@@ -163,6 +171,7 @@ def main() -> None:
 
     检查县(市、区)提交的事实表是否符合相关卫生健康政策文件, 生成差距报告。
     """
+    _ANNOUNCED.clear()  # say the rules folder once per command
 
 
 def _parse_date(value: str | None, option: str) -> dt.date | None:
@@ -270,7 +279,7 @@ def _terminal_summary(data: dict, target: Path | None) -> None:
 
 
 @main.command()
-@_pack_option
+@_author_pack_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_rules_option
 @_reports_errors
@@ -321,10 +330,6 @@ def packs(rules_dir: str | None, fmt: str) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
-_author_pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PACK[@VERSION]",
-                                  help="Only this pack (repeatable). Default: every pack. 只检查此规则包 (可重复); 默认检查全部。")
-
-
 @main.command()
 @_author_pack_option
 @_rules_option
@@ -349,9 +354,11 @@ def lint(packs: tuple[str, ...], rules_dir: str | None) -> None:
     problems += errors
     if not packs:
         problems += check_lock(library)
+    if warnings:
+        click.echo(f"以下 {len(warnings)} 条警告出自已发布并锁定的版本, 请在新版本中更正 "
+                   f"(the {len(warnings)} warnings below are in released, locked versions: fix them in a new version):", err=True)
     for warning in warnings:
-        click.echo("警告 warning (已发布并锁定的版本, 请在新版本中更正 released and locked: fix it in a new version): "
-                   + warning.render().replace("error:", "warning:").replace("错误:", "警告:"), err=True)
+        click.echo(warning.render().replace("error:", "warning:").replace("错误:", "警告:"), err=True)
     if problems:
         raise PolicycheckError(problems)
     count = sum(len(p.rules) for p in library.all_packs())
