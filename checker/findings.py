@@ -366,6 +366,9 @@ def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outc
     if ended is not None and rule.periodic is not None:
         target = ended * rule.periodic.times
     diff = _tidy(abs(target - value))
+    if test.op in ("le", "lt") and target == 0 and fdef.type == "integer":
+        # "none may fall short" (a count of those that do must be 0): say who falls short, not an excess.
+        return f"{fdef.show(value)}未达到要求", "", diff
     word = "差 " if test.op in ("ge", "gt") else "超出 "
     if fdef.type == "percent" and fdef.unit == "%":
         shortfall = f"{word}{diff} 个百分点"

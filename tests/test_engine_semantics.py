@@ -187,3 +187,25 @@ def test_a_county_with_hundreds_of_entries_evaluates_cleanly_again_and_again(eva
     for _ in range(40):
         again, _ = evaluate_demo(f"grassroots_share: 61\nplan_year: 2025\nconsortia:\n{entries}")
         assert {k: f.status for k, f in again.items()} == {k: f.status for k, f in first.items()}
+
+
+def test_a_count_that_must_be_zero_reads_as_who_falls_short(evaluate_demo):
+    from checker import findings
+
+    class Fact:  # an integer count of entries that fall short
+        type, unit = "integer", "家"
+
+        def show(self, v):
+            return f"{v}家"
+
+    import checker.conditions as cond
+    rule = type("R", (), {"require": cond.Test("members_lacking", "le", 0), "periodic": None})()
+    subject = type("S", (), {"key": "county"})()
+    original_fact, original_known = findings.Vocabulary.fact, findings._known
+    try:
+        findings.Vocabulary.fact = lambda self, name: Fact()
+        findings._known = lambda *a: (True, 2)
+        shortfall, progress, _ = findings._gap(rule, subject, None, findings.Vocabulary(), None)
+    finally:
+        findings.Vocabulary.fact, findings._known = original_fact, original_known
+    assert shortfall == "2家未达到要求" and "超出" not in shortfall
