@@ -211,8 +211,10 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
         subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
         note=rule.note, lead_inferred=rule.lead_inferred,
         missing=[_label(vocab, f) for f in _grouped(unknown)] if status == "missing" else [], days=days,
-        force=rule.force, level=rule.level, guide=who.guide, quote_original=pack.policy.original_of(rule.quote, pack.text),
-        deadline_source=source if deadline is not None or source == "immediate" else None, category=_category(rule))
+        force=rule.force, level="above" if who.above else rule.level, guide=who.guide,
+        quote_original=pack.policy.original_of(rule.quote, pack.text),
+        deadline_source=source if deadline is not None or source == "immediate" else None,
+        category="above" if who.above else _category(rule))
     if who.foreign:
         finding.actual = "本条由其他县(市、区)的单位负责"
     if status in ("fail", "not_due"):

@@ -26,6 +26,9 @@ class Responsible:
     # The lead is a unit of another county (a task the text gives one named district):
     # the rule is not this county's.
     foreign: bool = False
+    # The entry names as its lead a body above the county with no county counterpart
+    # (a city hospital builds this centre): the item is that body's, not the county's.
+    above: bool = False
 
 
 def responsible(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary) -> Responsible:
@@ -48,15 +51,19 @@ def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, voc
     if units is None:  # a pack written before units had levels: names as the text wrote them
         return Responsible(to_simplified(rule.lead), (), tuple(dict.fromkeys(to_simplified(u) for u in rule.co_responsible)))
     lead_unit = units[rule.lead]
-    guide = [_name(units[g], subject, sheet, vocab) for g in rule.guide]
+    named = _named_unit(lead_unit, subject, sheet, units)
+    if named is not None:  # the entry names its lead, and the pack lists that body: resolve it as listed
+        lead_unit = named
+    above = lead_unit.level == "above" and not lead_unit.counterpart and rule.level == "county"
+    guide = [_name(units[g], subject, sheet, vocab, units) for g in rule.guide]
     if lead_unit.level == "above" and lead_unit.counterpart and rule.level == "county":
         lead = _role_name(lead_unit.counterpart, None, sheet, vocab)
         guide.insert(0, _name(lead_unit, subject, sheet, vocab))
     else:
-        lead = _name(lead_unit, subject, sheet, vocab)
+        lead = _name(lead_unit, subject, sheet, vocab, units)
     foreign = _foreign(lead_unit, sheet, pack)
     if foreign:  # another county's body, named as the text names it, never as this county's
-        return Responsible(to_simplified(rule.lead), (), (), True)
+        return Responsible(to_simplified(lead_unit.key), (), (), True)
     co: list[str] = []
     for key in rule.co_responsible:
         unit = units[key]
@@ -65,11 +72,20 @@ def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, voc
         if unit.level == "above" and unit.counterpart and rule.level == "county":
             name = _role_name(unit.counterpart, None, sheet, vocab)
         else:
-            name = _name(unit, subject, sheet, vocab)
+            name = _name(unit, subject, sheet, vocab, units)
         co.append(name)
     co = [c for c in dict.fromkeys(co) if c != lead]
     guide = [g for g in dict.fromkeys(guide) if g != lead and g not in co]
-    return Responsible(lead, tuple(guide), tuple(co), foreign)
+    return Responsible(lead, tuple(guide), tuple(co), foreign, above)
+
+
+def _named_unit(unit: UnitDef, subject: Subject, sheet: FactSheet, units: dict[str, UnitDef]) -> UnitDef | None:
+    """The pack's unit an entry names through the institution's name fact (centre_builder: 琅琊区政府)."""
+    if unit.level != "institution" or not unit.name_fact or subject.collection != unit.collection:
+        return None
+    named = sheet.value(subject.key, unit.name_fact)
+    listed = units.get(named.strip()) if isinstance(named, str) else None
+    return listed if listed is not None and listed.level != "institution" else None
 
 
 def _foreign(unit: UnitDef, sheet: FactSheet, pack: RulePack) -> bool:
@@ -84,7 +100,8 @@ def _foreign(unit: UnitDef, sheet: FactSheet, pack: RulePack) -> bool:
     return to_simplified(sheet.county.name) not in names
 
 
-def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary) -> str:
+def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
+          units: dict[str, UnitDef] | None = None) -> str:
     if unit.level == "above":
         return unit.name.format(city=sheet.county.city or "市", county=sheet.county.name)
     if unit.level == "role":
@@ -93,6 +110,9 @@ def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary) 
         named = sheet.value(subject.key, unit.name_fact)
         # An option such as 其他单位 names no one: the entry itself answers.
         if isinstance(named, str) and named.strip() and not named.startswith(("其他", "未")):
+            listed = _named_unit(unit, subject, sheet, units or {})
+            if listed is not None:  # one body, one name: the pack's full name (滁州市第一人民医院)
+                return _name(listed, subject, sheet, vocab)
             return named.strip()
     return subject.name
 

@@ -140,7 +140,14 @@ def derive(pack: RulePack, sheet: FactSheet, vocab: Vocabulary) -> dict[tuple[st
 
 def _foreign(pack: RulePack | None, rule: Rule, scope: _Scope) -> bool:
     """Led by a unit that belongs to another county (by code, else by the jurisdiction's name)."""
-    unit = (pack.units or {}).get(rule.lead) if pack is not None else None
+    units = (pack.units or {}) if pack is not None else {}
+    unit = units.get(rule.lead)
+    if unit is not None and unit.level == "institution" and unit.name_fact and scope.subject.collection == unit.collection:
+        # the entry names its lead (centre_builder: 琅琊区政府); a body the pack lists is judged as listed
+        known, named = scope.lookup(unit.name_fact)
+        listed = units.get(named.strip()) if known and isinstance(named, str) else None
+        if listed is not None and listed.level != "institution":
+            unit = listed
     if unit is None or unit.county is None:
         return False
     county = scope.sheet.county

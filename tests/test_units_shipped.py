@@ -50,8 +50,8 @@ def test_qingdao(pingdu):
 
 
 def test_chuzhou(langya):
-    # 一 (责任单位:市卫生健康委…): Langya's bureau, the city commission guiding.
-    assert langya[("CZ-001", "琅琊区")]["lead"] == "琅琊区卫生健康局"
+    # 一 "使市区内基层诊疗量占比达到65%以上": the urban area's total, the city's item (上级部门事项).
+    assert (langya[("CZ-001", "琅琊区")]["lead"], langya[("CZ-001", "琅琊区")]["scope"]) == ("滁州市卫生健康委员会", "above")
     # 二 "清流、西涧…五个社区卫生服务中心由琅琊区政府…": Langya's own government.
     assert langya[("CZ-021", "清流社区卫生服务中心")]["lead"] == "琅琊区人民政府"
     # 二 "银花、龙蟠、同乐…由南谯区政府负责": not Langya's task, and never named as Langya's.

@@ -1,0 +1,124 @@
+"""chuzhou-2020: a district's report holds the district's own tasks; the city's are 上级部门事项.
+
+The text is a city document (滁州市卫生健康委) addressed to two districts, two development zones and city
+bodies. Each test reads one class of its sentences as a district official would and checks where the
+finding lands in 琅琊区's (or 南谯区's) report: which unit leads, and whether it counts in the district's
+达标率 (category binding / strive / encouraged) or is listed for reference (category above).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from checker.pipeline import CheckRequest, check_sheet
+from conftest import EXAMPLES
+
+CITY_BODY = "滁州市"
+
+
+def _findings(path: Path) -> list[dict]:
+    return check_sheet(path, CheckRequest(specs=("chuzhou-2020@2.1.0",))).data["findings"]
+
+
+@pytest.fixture(scope="module")
+def langya() -> list[dict]:
+    return _findings(EXAMPLES / "chuzhou-langya.yaml")
+
+
+@pytest.fixture(scope="module")
+def nanqiao(tmp_path_factory) -> list[dict]:
+    sheet = yaml.safe_load((EXAMPLES / "chuzhou-langya.yaml").read_text(encoding="utf-8"))
+    sheet["county"].update(name="南谯区", code="341103")
+    path = tmp_path_factory.mktemp("nanqiao") / "南谯区.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    return _findings(path)
+
+
+def _by(findings: list[dict], rule: str, subject: str | None = None) -> list[dict]:
+    return [f for f in findings if f["rule"] == rule and (subject is None or f["subject"] == subject)]
+
+
+def _one(findings: list[dict], rule: str, subject: str | None = None) -> dict:
+    found = _by(findings, rule, subject)
+    assert len(found) == 1, (rule, subject, found)
+    return found[0]
+
+
+@pytest.mark.parametrize("rule", ["CZ-001", "CZ-010", "CZ-011"])
+def test_urban_area_totals_are_the_citys(langya, rule):
+    # "使市区内基层诊疗量占比达到65%以上", "滁州城区拟规划建成17个…其中50%…建成社区医院": totals of the whole urban area.
+    finding = _one(langya, rule)
+    assert finding["category"] == "above" and finding["lead"].startswith(CITY_BODY)
+
+
+@pytest.mark.parametrize("rule", ["CZ-049", "CZ-003", "CZ-150", "CZ-151", "CZ-152", "CZ-160", "CZ-190", "CZ-191",
+                                  "CZ-192", "CZ-193", "CZ-194", "CZ-195", "CZ-196", "CZ-197", "CZ-198", "CZ-199",
+                                  "CZ-200", "CZ-201", "CZ-202", "CZ-203"])
+def test_city_departments_own_duties_are_above(langya, rule):
+    # "业务指导由市卫健委负责", 三(二)9–10 (责任单位:市医保局、市卫生健康委), 四(二) "市财政局按规定…市医保局…", 四(三).
+    for finding in _by(langya, rule):
+        assert finding["category"] == "above", finding
+        assert finding["lead"].startswith(CITY_BODY), finding
+        assert not any(u.startswith("琅琊区") for u in [finding["lead"], *finding["guide"]])
+
+
+@pytest.mark.parametrize("rule", [f"CZ-04{i}" for i in range(9)])
+def test_pilot_alliances_are_the_citys_pilots(langya, rule):
+    # 三(一) "2020年建设3个紧密型城市医联体": the city's pilots; 同乐 (南谯区) not joining is no gap of 琅琊区.
+    for finding in _by(langya, rule):
+        assert finding["category"] == "above", finding
+
+
+def test_alliance_tasks_led_by_each_lead_hospital_in_full(langya):
+    # 三(二)1–8 (责任单位:市卫生健康委、各牵头医院): the alliance's lead hospital, the city commission guiding.
+    tasks = [f for f in langya if f["rule"] in ("CZ-060", "CZ-070", "CZ-090", "CZ-111", "CZ-131", "CZ-140")]
+    leads = {f["subject"]: f["lead"] for f in tasks}
+    assert leads["市第一人民医院紧密型城市医联体"] == "滁州市第一人民医院"
+    assert leads["市中西医结合医院紧密型城市医联体"] == "滁州市中西医结合医院"
+    for finding in tasks:
+        assert finding["category"] == "above" and finding["guide"] == ["滁州市卫生健康委员会"], finding
+
+
+def test_one_body_one_name(langya):
+    names = {u for f in langya for u in [f["lead"], *f["guide"], *f["co_responsible"]]}
+    assert "市第一人民医院" not in names and "市中西医结合医院" not in names
+    assert "滁州市第一人民医院" in names
+
+
+@pytest.mark.parametrize("rule", ["CZ-120", "CZ-121", "CZ-183"])
+def test_exploration_and_as_far_as_possible_are_encouraged(langya, rule):
+    # "探索建立…谨慎转诊疾病目录, 逐步减少市域外不合理转诊"; "并尽可能为医联体建设增加投入或设立专项经费".
+    assert {f["force"] for f in _by(langya, rule)} == {"encouraged"}
+
+
+def test_district_tasks_are_led_by_the_districts_own_bodies(langya):
+    # 三(二)2 "存量债务由所属区政府负责化解", "需入编的由所属区政府相关部门负责办理", 四(一) "市、区政府…同级政府".
+    for rule in ("CZ-076", "CZ-077", "CZ-081", "CZ-083", "CZ-084", "CZ-180", "CZ-181", "CZ-182"):
+        for finding in _by(langya, rule):
+            if finding["status"] == "not_applicable":
+                continue
+            assert finding["category"] == "binding", finding
+            assert finding["lead"] == "琅琊区人民政府", finding
+
+
+def test_every_counted_finding_is_the_districts(langya, nanqiao):
+    # Whatever counts in a district's 达标率 is led by that district's own department.
+    for district, findings in (("琅琊区", langya), ("南谯区", nanqiao)):
+        counted = [f for f in findings if f["category"] != "above" and f["status"] != "not_applicable"]
+        assert counted
+        for finding in counted:
+            assert finding["lead"].startswith(district), finding
+            assert all(u.startswith(district) for u in finding["co_responsible"]), finding
+
+
+def test_each_centre_built_under_its_own_builder(langya, nanqiao):
+    # 二 "到2025年底…拟规划建成17个": each centre under the body the text says builds it.
+    assert _one(langya, "CZ-012", "扬子社区卫生服务中心")["lead"] == "琅琊区人民政府"
+    chuyang = _one(langya, "CZ-012", "滁阳社区卫生服务中心(琅琊区医院)")
+    assert (chuyang["lead"], chuyang["category"]) == ("滁州市中西医结合医院", "above")
+    # 林楼 is built by 经开区管委会: that zone's item, never 琅琊区's.
+    assert _one(langya, "CZ-012", "林楼社区卫生服务中心")["status"] == "not_applicable"
+    # In 南谯区's report the centres 琅琊区政府 builds are 琅琊区's, not 南谯区's.
+    assert _one(nanqiao, "CZ-012", "扬子社区卫生服务中心")["status"] == "not_applicable"
