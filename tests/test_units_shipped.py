@@ -47,6 +47,18 @@ def test_qingdao(pingdu):
     assert pingdu[("QD-117", "平度市")]["lead"] == "平度市人民政府"
     # 五(十七) (责任单位:市医保局): the district's insurance bureau.
     assert pingdu[("QD-126", "平度市中医医院医共体")]["lead"] == "平度市医疗保障局"
+    # 2.1.0 二(二) "区市政府主要负责人是属地县域医共体建设第一责任人": the district government.
+    assert pingdu[("QD-134", "平度市")]["lead"] == "平度市人民政府"
+    # 2.1.0 五(十七) "落实县域医共体医保基金使用内部监督管理责任": each consortium, the city insurance bureau guiding.
+    qd131 = pingdu[("QD-131", "平度市人民医院医共体")]
+    assert (qd131["lead"], qd131["guide"]) == ("平度市人民医院医共体", ["青岛市医疗保障局"])
+    assert "平度市医疗保障局" in qd131["co_responsible"]
+    # 2.1.0 三(五) "成员单位负责人和班子成员由县域医共体提名": the consortium nominates.
+    assert pingdu[("QD-030", "平度市第三人民医院医共体")]["lead"] == "平度市第三人民医院医共体"
+    # 2.1.0 二(一) "报市级备案后推进": a plan in force but not filed is a gap now, not at the year's end.
+    assert pingdu[("QD-004", "平度市")]["status"] == "fail"
+    # 2.1.0 四(十) "支持基层建设共管病房…": an encouraged item, never a gap.
+    assert pingdu[("QD-136", "平度市")]["force"] == "encouraged"
 
 
 def test_chuzhou(langya):
