@@ -78,16 +78,16 @@ def test_chuzhou(langya):
 
 
 def test_yunzhou(yunzhou):
-    # 一(二) "县级综合医院达到二甲": the district's people's hospital.
-    assert yunzhou[("YZ-001", "云州区")]["lead"] == "云州区人民医院"
-    # 二(二)5 "区级医疗机构设立…专项经费": a collective, so the bureau leads.
-    assert yunzhou[("YZ-024", "云州区")]["lead"] == "云州区卫生健康和体育局"
-    # 二(二)9 the TCM hospital's fever clinic.
-    assert yunzhou[("YZ-040", "云州区")]["lead"] == "云州区中医医院"
+    # 一(二) "县级综合医院达到二甲": the district's people's hospital, as its own subject.
+    assert yunzhou[("YZ-001", "云州区人民医院")]["lead"] == "云州区人民医院"
+    # 二(二)5 "区级医疗机构设立…专项经费": each institution sets up its own fund.
+    assert yunzhou[("YZ-024", "云州区中医医院")]["lead"] == "云州区中医医院"
+    # 二(二)9 the TCM hospital's fever clinic, on the TCM hospital's own list.
+    assert yunzhou[("YZ-039", "云州区中医医院")]["lead"] == "云州区中医医院"
     # 二(三)12 "区级质控组织要开展监测": the bureau answers for it.
     assert yunzhou[("YZ-057", "云州区")]["lead"] == "云州区卫生健康和体育局"
     # The bureau answers for the whole plan: co-responsible on a hospital's gap.
-    assert "云州区卫生健康和体育局" in yunzhou[("YZ-040", "云州区")]["co_responsible"]
+    assert "云州区卫生健康和体育局" in yunzhou[("YZ-039", "云州区中医医院")]["co_responsible"]
 
 
 def test_reform_annual(pingyin):
