@@ -25,6 +25,7 @@ BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 VALUE_FILL = PatternFill("solid", fgColor="FFF2CC")  # where to type: the one colour a clerk needs to learn
 WRAP = Alignment(wrap_text=True, vertical="top")
+LEFT = Alignment(horizontal="left", vertical="top")  # numbers, dates and text line up under the header
 OPEN = Protection(locked=False)
 ENTRY_ROWS = 50  # blank, validated rows offered on each collection sheet
 YES, NO = "是", "否"
@@ -125,7 +126,12 @@ def _header(sheet: Any, titles: tuple[str, ...], widths: tuple[int, ...]) -> Non
 
 
 def _protect(sheet: Any) -> None:
-    """Labels locked against a slip of the mouse; resizing and formatting still allowed (no password)."""
+    """Labels locked against a slip of the mouse; resizing and formatting still allowed (no password).
+    Printed landscape, one page wide, for the bureau's paper file."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
     protection = sheet.protection
     protection.sheet = True
     protection.formatColumns = protection.formatRows = protection.formatCells = False
@@ -146,7 +152,7 @@ def _county_sheet(sheet: Any, spec: WorkbookSpec, lists: _Lists) -> None:
         if key == "packs":
             value = "、".join(value or ()) or None
         cell = sheet.cell(row, 3, value)
-        cell.protection, cell.fill = OPEN, VALUE_FILL
+        cell.protection, cell.fill, cell.alignment = OPEN, VALUE_FILL, LEFT
         if key == "code":
             cell.number_format = "@"  # a code is text: 6 digits, never 3.7E+05
         elif key == "report_date":
@@ -232,7 +238,7 @@ def _description(fdef: FactDef) -> str:
 
 def _value_cell(sheet: Any, cell: Any, fdef: FactDef, value: Any, lists: _Lists) -> None:
     """Write the value (if any) in the form a clerk would type it, and the validation the fact allows."""
-    cell.protection, cell.fill = OPEN, VALUE_FILL
+    cell.protection, cell.fill, cell.alignment = OPEN, VALUE_FILL, LEFT
     check: DataValidation | None = None
     if fdef.type == "percent":
         cell.number_format = PERCENT_FORMAT
