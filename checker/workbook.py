@@ -320,14 +320,24 @@ def _rename(node: LineMap, pool: dict[str, str], vocab: Vocabulary) -> None:
             node[name], node.key_lines[name] = value, line
 
 
+_TWO_LINES = re.compile(r"lines (\d+) and (\d+)|第 (\d+) 行和第 (\d+) 行")
+
+
 def relocate(prob: Problem, data: WorkbookData) -> Problem:
     """A problem the YAML checks found, moved from its line number to the cell it came from."""
     cell = data.cells.get(prob.where.line) if prob.where and prob.where.line is not None else None
     if cell is None:
         return prob
-    # The label is shown with the cell, so the machine name before it is dropped.
-    return Problem(Location(prob.where.path, cell=cell.ref, label=cell.label),
-                   _PREFIX.sub("", prob.en), _PREFIX.sub("", prob.zh), prob.fix_en, prob.fix_zh)
+
+    def cells(found: re.Match) -> str:
+        first, second = (data.cells.get(int(n)) for n in found.groups() if n is not None)
+        if first is None or second is None:
+            return found.group(0)
+        return f"{first.ref} and {second.ref}" if found.group(1) else f"{first.ref} 和 {second.ref}"
+
+    # The label is shown with the cell, so the machine name before it is dropped; line numbers become cells.
+    en, zh = (_TWO_LINES.sub(cells, _PREFIX.sub("", text)) for text in (prob.en, prob.zh))
+    return Problem(Location(prob.where.path, cell=cell.ref, label=cell.label), en, zh, prob.fix_en, prob.fix_zh)
 
 
 def parse_workbook(data: WorkbookData, path: str, vocab: Vocabulary, sha256: str) -> "FactSheet":

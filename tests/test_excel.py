@@ -10,7 +10,6 @@ import pytest
 from openpyxl import load_workbook
 
 from checker.convert import packs_for_sheet, sheet_to_yaml, workbook_spec
-from checker.errors import FactSheetError
 from checker.facts import load_fact_sheet
 from checker.library import load_library
 from checker.pipeline import CheckRequest, check_sheet
@@ -233,6 +232,20 @@ def test_a_bad_value_in_a_collection_sheet_names_its_cell(cli, tmp_path):
     result = cli("run", "--rules", DEMO_RULES, book)
     assert result.exit_code == 2 and f"县域医共体!{column}3 (实行医保基金总额付费)" in result.output
     assert "也许" in result.output
+
+
+def test_an_entry_named_twice_names_both_rows(cli, tmp_path):
+    book = _fill(_demo_template(cli, tmp_path / "e.xlsx"), consortia=[{"name": "甲"}, {"name": "乙"}, {"name": "甲 "}])
+    result = cli("run", "--rules", DEMO_RULES, book)
+    assert result.exit_code == 2 and "县域医共体!A3 和 县域医共体!A5" in result.output
+
+
+def test_numbers_and_yes_no_typed_as_text_go_through_the_yaml_parsing(cli, tmp_path, demo_library):
+    book = _fill(_demo_template(cli, tmp_path / "t.xlsx"), {"plan_year": "２０２５", "grassroots_share": "65%"},
+                 consortia=[{"name": "甲", "lump_sum_payment": "是", "unified": "人员,財務"}])
+    sheet = load_fact_sheet(book, demo_library.vocabulary)
+    assert sheet.values["county"]["plan_year"] == 2025 and sheet.values["county"]["grassroots_share"] == 65
+    assert sheet.values["consortia#0"] == {"lump_sum_payment": True, "unified": frozenset({"人员", "财务"})}
 
 
 def test_a_bare_fraction_in_an_unformatted_cell_is_ambiguous_as_in_yaml(cli, tmp_path):
