@@ -122,7 +122,6 @@ def _header(sheet: Any, titles: tuple[str, ...], widths: tuple[int, ...]) -> Non
         cell = sheet.cell(1, column, title)
         cell.font, cell.fill = BOLD, HEAD_FILL
         sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.column_dimensions["A"].font = GREY
 
 
 def _protect(sheet: Any) -> None:
@@ -215,6 +214,11 @@ def _collection_sheet(sheet: Any, name: str, members: list[FactDef], spec: Workb
         cell.protection = OPEN
         for column, fdef in enumerate(members, start=2):
             _value_cell(sheet, sheet.cell(row, column), fdef, entry[1].get(fdef.name), lists)
+    for column in range(1, len(members) + 2):
+        # Rows past the prepared ones stay writable: Excel gives a new cell its column's protection.
+        sheet.column_dimensions[get_column_letter(column)].protection = OPEN
+    for cell in (*sheet[1], *sheet[2]):
+        cell.protection = Protection(locked=True)
     sheet.freeze_panes = "B3"
     _protect(sheet)
     sheet.protection.insertRows = sheet.protection.deleteRows = False  # a county may have more entries
