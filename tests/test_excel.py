@@ -304,6 +304,8 @@ def test_the_template_workbook_guides_the_clerk(cli, tmp_path):
     consortia = book["县域医共体"]
     lists = [v for v in consortia.data_validations.dataValidation if v.type == "list" and v.formula1 == '"是,否"']
     assert lists and consortia.freeze_panes == "B3"
+    assert consortia["A1"].protection.locked and not consortia["A3"].protection.locked
+    assert not consortia.column_dimensions["B"].protection.locked  # rows past the prepared ones stay writable
 
 
 def test_an_unfilled_template_submits_nothing(cli, tmp_path, demo_library):
