@@ -83,7 +83,8 @@ def _row(path: str, data: dict[str, Any], report: str | None) -> dict[str, Any]:
 
 
 def fact_sheets(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml", ".xlsx") and p.is_file()
+                  and not p.name.startswith("~$"))  # ~$平度市.xlsx: the lock file of a workbook open in Excel
 
 
 def run_batch(paths: list[Path], options: BatchOptions, jobs: int) -> Iterator[dict[str, Any]]:

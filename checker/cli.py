@@ -371,32 +371,79 @@ def lint(packs: tuple[str, ...], rules_dir: str | None) -> None:
 @_pack_option
 @click.option("--county", "county_name", default=None, help="Fill in the county block for this county and pick its packs.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the template here instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx"]), default=None,
+              help="yaml, or xlsx (an Excel workbook for the county to fill in). Default: from the -o name, else yaml.")
+@click.option("--from", "previous", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Pre-fill the workbook from last year's sheet (.yaml or .xlsx), marking facts added or dropped. 用上次的事实表预填。")
 @_force_option
 @_rules_option
 @_reports_errors
-def template(packs: tuple[str, ...], county_name: str | None, output: str | None, force: bool, rules_dir: str | None) -> None:
-    """Print a fact sheet with every fact the packs read, labelled in Chinese."""
+def template(packs: tuple[str, ...], county_name: str | None, output: str | None, fmt: str | None, previous: str | None,
+             force: bool, rules_dir: str | None) -> None:
+    """Print a fact sheet with every fact the packs read, labelled in Chinese (or write an Excel workbook)."""
     from .output import guard_target, write_atomic
     from .template import fact_sheet_template
 
+    fmt = fmt or ("xlsx" if output and Path(output).suffix.lower() == ".xlsx" else "yaml")
+    if fmt == "xlsx" or previous:
+        _template_workbook(packs, county_name, output, previous, force, rules_dir, fmt)
+        return
     if output:
         guard_target(Path(output), "template", (), force)  # never over a sheet being filled in
 
     library = _library(rules_dir, packs)
-    if packs:
-        chosen = [library.resolve(p, None) for p in packs]
-    elif county_name:
-        chosen = library.for_county(county_name, None, None)
-        if not chosen:
-            raise UsageError(library.no_pack_problem(county_name, None))
-        county_name = library.official_name(county_name) or county_name
-    else:
-        chosen = library.latest()
+    chosen, county_name = _template_packs(library, packs, county_name)
     text = fact_sheet_template(chosen, library.vocabulary, county_name)
     if output:
         write_atomic(Path(output), text)
     else:
         click.echo(text, nl=False)
+
+
+def _template_packs(library: Any, packs: tuple[str, ...], county_name: str | None) -> tuple[list, str | None]:
+    """The packs a template is for (named, else the county's, else the latest of each) and the county's official name."""
+    if packs:
+        return [library.resolve(p, None) for p in packs], county_name
+    if county_name:
+        chosen = library.for_county(county_name, None, None)
+        if not chosen:
+            raise UsageError(library.no_pack_problem(county_name, None))
+        return chosen, library.official_name(county_name) or county_name
+    return library.latest(), county_name
+
+
+def _template_workbook(packs: tuple[str, ...], county_name: str | None, output: str | None, previous: str | None,
+                       force: bool, rules_dir: str | None, fmt: str) -> None:
+    from .sheetfiles import refuse_overwrite, template_workbook
+
+    if fmt != "xlsx" or not output or Path(output).suffix.lower() != ".xlsx":
+        raise UsageError(problem(output, None, "a workbook template (--format xlsx or --from) is written to a file "
+                                 "named .xlsx: give -o COUNTY.xlsx.",
+                                 "Excel 模板 (--format xlsx 或 --from) 须写入 .xlsx 文件, 请用 -o 县名.xlsx 指定。"))
+    target = Path(output)
+    refuse_overwrite(target, Path(previous) if previous else None, force)
+    library = _library(rules_dir, packs)
+    chosen: list | None = None
+    if packs or county_name or not previous:
+        chosen, county_name = _template_packs(library, packs, county_name)
+    template_workbook(target, library, chosen, county_name, Path(previous) if previous else None,
+                      _rules_folder(rules_dir, announce=False))
+    click.echo(f"模板已写入 template written to: {target}", err=True)
+
+
+@main.command()
+@click.argument("fact_sheet", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The converted sheet: NAME.yaml or NAME.xlsx (the format follows the name).")
+@click.option("--force", is_flag=True, help="Replace -o if it exists (the input is never replaced).")
+@_rules_option
+@_reports_errors
+def convert(fact_sheet: str, output: str, force: bool, rules_dir: str | None) -> None:
+    """Convert FACT_SHEET between YAML and an Excel workbook (.xlsx). 在 YAML 与 Excel 之间转换事实表。"""
+    from .sheetfiles import convert as convert_sheet
+
+    convert_sheet(Path(fact_sheet), Path(output), _rules_folder(rules_dir, announce=False), force)
+    click.echo(f"已写入 written: {output}", err=True)
 
 
 @main.command()

@@ -15,9 +15,13 @@ class Location:
     path: str
     line: int | None = None
     column: int | None = None
+    cell: str = ""  # in a workbook: 事实!C12, where a line number means nothing to the person who filled it
+    label: str = ""  # the fact's Chinese label, shown beside the cell
 
     def __str__(self) -> str:
         text = self.path
+        if self.cell:
+            return f"{text} {self.cell}" + (f" ({self.label})" if self.label else "")
         if self.line is not None:
             text += f":{self.line}"
             if self.column is not None:

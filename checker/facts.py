@@ -67,7 +67,12 @@ class FactSheet:
 
 
 def read_fact_sheet(path: Path) -> tuple[Any, str | None, bytes]:
-    """The sheet's parsed YAML, encoding note and bytes (FactSheetError if it cannot be read)."""
+    """The sheet's parsed YAML (or workbook), encoding note and bytes (FactSheetError if it cannot be read)."""
+    from .workbook import is_workbook, read_workbook, refuse_other_format
+
+    if is_workbook(path):
+        return read_workbook(path)
+    refuse_other_format(path)
     try:
         return read_yaml(path)
     except YamlSourceError as exc:
@@ -77,6 +82,10 @@ def read_fact_sheet(path: Path) -> tuple[Any, str | None, bytes]:
 def load_fact_sheet(path: Path, vocab: Vocabulary, read: tuple[Any, str | None, bytes] | None = None) -> FactSheet:
     """Validate a fact sheet; `read` is the result of read_fact_sheet when already at hand."""
     data, note, raw = read or read_fact_sheet(path)
+    from .workbook import WorkbookData, parse_workbook
+
+    if isinstance(data, WorkbookData):
+        return parse_workbook(data, str(path), vocab, hashlib.sha256(raw).hexdigest())
     return parse_fact_sheet(data, str(path), vocab, hashlib.sha256(raw).hexdigest(), note)
 
 

@@ -5,7 +5,8 @@ from .rulepack import RulePack
 from .vocabulary import COUNTY, FactDef, Vocabulary
 
 
-def _facts_read(packs: list[RulePack], vocab: Vocabulary) -> list[FactDef]:
+def facts_read(packs: list[RulePack], vocab: Vocabulary) -> list[FactDef]:
+    """The submittable facts the packs' rules read, in the order they are first read."""
     names: dict[str, None] = {}
     for pack in packs:
         for rule in pack.rules:
@@ -49,7 +50,7 @@ def _units_block(packs: list[RulePack], vocab: Vocabulary) -> list[str]:
 
 
 def fact_sheet_template(packs: list[RulePack], vocab: Vocabulary, county_name: str | None) -> str:
-    facts = _facts_read(packs, vocab)
+    facts = facts_read(packs, vocab)
     lines = [
         "# policycheck 事实表模板 (fact sheet template)",
         "# 依据规则包: " + ", ".join(p.ref for p in packs),
