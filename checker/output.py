@@ -124,7 +124,8 @@ def write_atomic(path: Path, content: str | bytes, durable: bool = True) -> None
     if is_special(path):
         _write_in_place(path, data)
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    # A short temporary name: the target's own name may already be as long as a name can be.
+    fd, tmp = tempfile.mkstemp(prefix=".policycheck-", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -133,12 +134,15 @@ def write_atomic(path: Path, content: str | bytes, durable: bool = True) -> None
                 os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:  # an interrupt (Ctrl-C) too: never leave the temporary file behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise OutputError(problem(path, None, f"cannot write the report: {exc.strerror}.", f"无法写入报告: {exc.strerror}。")) from None
+        if isinstance(exc, OSError):
+            raise OutputError(problem(path, None, f"cannot write the report: {exc.strerror}.",
+                                      f"无法写入报告: {exc.strerror}。")) from None
+        raise
 
 
 def _write_in_place(path: Path, data: bytes) -> None:
