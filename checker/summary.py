@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import quote
 
 from .batchfiles import Skipped
-from .hanzi import simplified
 from .library import Library
-from .report import top_section
+from .report import pack_title as report_title, top_section
+from .script import to_simplified as simplified
 
 _HEADING = re.compile(r"^\s*([一二三四五六七八九十]+)[、.．]\s*(.+)$")
 _SHORT = 14  # characters of a section heading shown in a column label
@@ -36,26 +36,42 @@ def pack_title(library: Library, pack_id: str) -> str:
     versions = library.packs.get(pack_id)
     if not versions:
         return pack_id
-    title = simplified(next(iter(versions.values())).policy.title)
+    title = report_title(next(iter(versions.values())), {})
     inner = re.search(r"《(.+?)》", title) or re.search(r"关于印发(.+?)的通知", title)
     return inner.group(1) if inner else title
 
 
+_NUMERALS = "一二三四五六七八九十"
+
+
+def _numeral_key(top: str) -> tuple[int, str]:
+    """一 … 九十九 as numbers (二 after 一, though 二 sorts after 三 by code point); anything else last."""
+    if not top or any(ch not in _NUMERALS for ch in top):
+        return (10_000, top)
+    if "十" not in top:
+        return (_NUMERALS.index(top) + 1, top)
+    tens, _, units = top.partition("十")
+    return ((_NUMERALS.index(tens) + 1 if tens else 1) * 10 + (_NUMERALS.index(units) + 1 if units else 0), top)
+
+
 def section_columns(library: Library, used: dict[str, set[str]]) -> list[dict[str, Any]]:
-    """For each pack used (by id), its top-level sections in the order its rules cite them
-    (一, 二, 三 … as the document runs), each labelled with the document's heading."""
+    """For each pack used (by id), the top-level sections its rules cite, in the document's own order
+    (the order of `sections:` in its policy.yaml, which runs 一, 二, 三 … as the text does), each
+    labelled with the document's heading for that section."""
     columns = []
     for pack_id in sorted(used):
         versions = library.packs.get(pack_id, {})
         chosen = [versions[v] for v in sorted(used[pack_id]) if v in versions]
         pack = max(chosen, key=lambda p: p.version_key) if chosen else None
-        order: list[str] = []
-        for source in ([pack] if pack else []) + chosen:
+        cited: list[str] = []
+        for source in chosen:
             for rule in source.rules:
-                top = top_section(rule.section)
-                if top not in order:
-                    order.append(top)
-        headings = _headings(pack.policy.lines) if pack else {}
+                top = simplified(top_section(rule.section))
+                if top not in cited:
+                    cited.append(top)
+        headings = _headings(pack.policy) if pack else {}
+        position = {top: i for i, top in enumerate(headings)}
+        order = sorted(cited, key=lambda top: (position.get(top, len(position)), _numeral_key(top)))
         title = pack_title(library, pack_id)
         for top in order:
             heading = headings.get(top, "")
@@ -66,10 +82,13 @@ def section_columns(library: Library, used: dict[str, set[str]]) -> list[dict[st
     return columns
 
 
-def _headings(lines: list[str]) -> dict[str, str]:
-    """一 → 总体要求: the top-level headings of a clean text (up to the first 。, simplified)."""
+def _headings(policy: Any) -> dict[str, str]:
+    """一 → 总体要求, in the document's order: the policy's `sections:`, else the clean text's
+    top-level headings (up to the first 。), in simplified characters."""
+    if policy.sections:
+        return {simplified(top): simplified(title) for top, title in policy.sections.items()}
     found: dict[str, str] = {}
-    for line in lines:
+    for line in policy.lines:
         match = _HEADING.match(line)
         if match and match.group(1) not in found:
             found[match.group(1)] = simplified(match.group(2).split("。")[0].strip())

@@ -237,6 +237,31 @@ def test_the_shipped_documents_sections_are_in_their_order_with_simplified_headi
     assert columns[0]["pack_title"] == "青岛市全面深化紧密型县域医疗卫生共同体建设实施方案"
 
 
+def test_columns_take_order_and_titles_from_the_policys_sections(tmp_path):
+    """policy.yaml's `sections:` is the document's own table of contents: it, not the rules' citation
+    order nor the text's first sentence, names and orders the columns."""
+    import shutil
+
+    from checker.library import load_library
+    from checker.summary import section_columns
+
+    lib = tmp_path / "lib"
+    shutil.copytree(Path(DEMO_RULES).parent, lib)
+    policy = lib / "policies" / "demo" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8")
+                      + "sections:\n  一: 总体目标\n  二: 管理体制\n  三: 中医药与章程\n", encoding="utf-8")
+    columns = section_columns(load_library(lib / "rules"), {"demo": {"1.0.0"}})
+    assert [(c["section"], c["label"]) for c in columns] == [
+        ("一", "一、总体目标"), ("二", "二、管理体制"), ("三", "三、中医药与章程")]
+
+
+def test_section_numerals_sort_as_numbers_not_code_points():
+    from checker.summary import _numeral_key
+
+    tops = ["十一", "三", "二", "十", "一", "二十", "附件"]
+    assert sorted(tops, key=_numeral_key) == ["一", "二", "三", "十", "十一", "二十", "附件"]
+
+
 def test_the_header_says_what_was_judged_and_counties_are_grouped_by_city(cli, tmp_path):
     from checker import __version__
 
