@@ -103,7 +103,9 @@ def _walk(directory: str, shown_dir: str, root: str, excluded: str | None, found
                 continue
             _walk(entry.path, shown + "/", root, excluded, found)
         elif is_sheet_name(entry.name):
-            if entry.is_file(follow_symlinks=False):
+            if excluded is not None and entry.name in SUMMARY_NAMES and os.path.realpath(directory) == excluded:
+                found.skipped.append(Skipped(shown, "这是本次输出的汇总文件, 未读取 (this batch's own summary, not read)", False))
+            elif entry.is_file(follow_symlinks=False):
                 found.sheets.append(Sheet(entry.path, shown))
             else:
                 found.skipped.append(Skipped(shown, "不是普通文件, 未读取 (not a regular file)", True))

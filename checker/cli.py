@@ -430,11 +430,12 @@ def template(packs: tuple[str, ...], county_name: str | None, output: str | None
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "none"]), default="html", show_default=True,
               help="Format of each county's report (none: only the summary).")
 @click.option("-j", "--jobs", type=int, default=0, help="Worker processes. Default: one per core.")
+@_force_option
 @_rules_option
 @_interruptible
 @_reports_errors
 def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, fmt: str, jobs: int,
-          rules_dir: str | None) -> None:
+          force: bool, rules_dir: str | None) -> None:
     """Evaluate every fact sheet in FOLDER; write each report and a summary (HTML, JSON, Excel).
 
     A sheet that cannot be read is listed with its reason and never stops the batch.
@@ -446,7 +447,7 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
 
     from .batch import BatchOptions, place_report, run_batch
     from .batchfiles import assign_reports, discover, printable
-    from .output import write_atomic
+    from .output import guard_target, write_atomic
     from .progress import Progress
     from .report import render_summary
     from .summary import summarise, summary_files
@@ -467,6 +468,9 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
         raise UsageError(problem(folder, None, "no fact sheets (*.yaml, *.yml, *.xlsx) in this folder.",
                                  "该目录下没有事实表 (*.yaml、*.yml、*.xlsx)。"))
     sheets = assign_reports(found.sheets, fmt)
+    files = summary_files(out)
+    for target in [*(out / s.report for s in sheets if fmt != "none"), *files.values()]:
+        guard_target(target, "batch", (), force)  # all refused before any sheet is judged
     rows: list[dict[str, Any]] = []
     progress = Progress(len(sheets), sys.stderr, sys.stderr.isatty())
     tmpdir = tempfile.mkdtemp(prefix=".policycheck-", dir=out)
@@ -488,7 +492,6 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
     progress.close()
     rows.sort(key=lambda r: r["index"])
     summary = summarise(rows, found.skipped, library, folder=printable(folder), as_of=when, tool_version=__version__)
-    files = summary_files(out)
     write_atomic(files["json"], json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     write_atomic(files["xlsx"], workbook_bytes(summary))
     write_atomic(files["html"], render_summary(summary))

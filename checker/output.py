@@ -21,7 +21,10 @@ MARKERS = {
     "template": ("# policycheck 事实表模板",),
     "compare": ("整改进展对比", '"same_county"', "已整改 closed:"),
     "coverage": ("条文覆盖情况", "[E] encoded (rules)", '"sentences"'),
+    "batch": ('<meta name="generator" content="policycheck', '"tool_version"'),
 }
+# The Excel summary is a zip; its workbook names this sheet.
+_BATCH_WORKBOOK_MARK = "达标率矩阵".encode("utf-8")
 _PEEK = 64 * 1024 * 1024  # a report is far smaller; a bigger file is not ours
 
 
@@ -56,6 +59,8 @@ def guard_target(path: Path, command: str, inputs: Iterable[str | Path | None] =
 
 def made_by(path: Path, command: str) -> bool:
     """Whether `path` looks like an output of `command` (an unfilled template, for `template`)."""
+    if command == "batch" and path.suffix.lower() == ".xlsx":
+        return _our_workbook(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read(_PEEK + 1)
@@ -69,6 +74,17 @@ def made_by(path: Path, command: str) -> bool:
     if not any(marker in text for marker in MARKERS[command]):
         return False
     return command != "template" or not _filled(text)
+
+
+def _our_workbook(path: Path) -> bool:
+    """A batch's summary.xlsx: a workbook whose first sheet is the batch's matrix."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            return _BATCH_WORKBOOK_MARK in book.read("xl/workbook.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return path.stat().st_size == 0 if path.exists() else False
 
 
 def _filled(text: str) -> bool:

@@ -499,3 +499,43 @@ def test_an_interrupt_before_the_first_action_does_not_crash_the_engine(tmp_path
     # deleting the half-run session used to abort the process (free(): invalid pointer, status 134)
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "已中断, 未写入报告 (interrupted; no report written)."
+
+
+# --- nothing destroyed ---------------------------------------------------------------------------
+
+def test_a_second_batch_into_the_same_folder_replaces_its_own_outputs(cli, tmp_path):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    put(folder, "a.yaml", sheet_text(facts="grassroots_share: 40"))
+    for fmt in ("html", "json"):
+        for _ in range(2):
+            result, summary = batch(cli, folder, out, "-p", "demo", "--format", fmt, "--as-of", "2026-01-01")
+            assert result.exit_code == 1, result.output
+            assert summary["counts"]["judged"] == 1 and (out / f"a.yaml.{fmt}").is_file()
+
+
+def test_a_batch_refuses_to_write_over_files_it_did_not_write_unless_forced(cli, tmp_path):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    put(folder, "a.yaml", sheet_text())
+    put(folder, "b.yaml", sheet_text(name="甲区", code="110102"))
+    for name in ("summary.xlsx", "b.yaml.html"):
+        out.mkdir(exist_ok=True)
+        mine = out / name
+        mine.write_bytes("科室自己的文件".encode("utf-8"))
+        result = cli("batch", folder, "-o", out, "--rules", DEMO_RULES, "-p", "demo")
+        assert result.exit_code == 2 and name in result.stderr and "--force" in result.stderr, result.output
+        assert mine.read_bytes() == "科室自己的文件".encode("utf-8")
+        assert not (out / "a.yaml.html").exists()  # refused before any sheet was judged
+        result = cli("batch", folder, "-o", out, "--rules", DEMO_RULES, "-p", "demo", "--force")
+        assert result.exit_code == 1 and (out / "summary.json").is_file(), result.output
+        assert mine.read_bytes() != "科室自己的文件".encode("utf-8")
+        for made in out.iterdir():
+            made.unlink()
+
+
+def test_reports_written_into_the_input_folder_are_not_read_back_as_sheets(cli, tmp_path):
+    folder = tmp_path / "in"
+    put(folder, "a.yaml", sheet_text())
+    for _ in range(2):
+        result, summary = batch(cli, folder, folder, "-p", "demo")
+        assert result.exit_code == 1, result.output
+        assert summary["counts"]["sheets"] == 1 and summary["unreadable"] == []
