@@ -135,3 +135,18 @@ window.addEventListener("load", () => {
     assert sorted(seen["before"]) == sorted(seen["after"]) and seen["after"] == sorted(seen["after"], reverse=True)
     assert seen["before"] != seen["after"]
     probed.unlink()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_every_printed_page_carries_the_summarys_own_header_not_the_browsers_url(summary_dir):
+    tmp, out = summary_dir
+    pdf = tmp / "summary-default.pdf"
+    _chromium(tmp, f"--print-to-pdf={pdf}", (out / "summary.html").as_uri())  # the browser's own header/footer not disabled
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert pages
+    for number, page in enumerate(pages, start=1):
+        assert "政策落实情况汇总 · 评估日期 各事实表的报告日期" in page, page[:300]
+        assert re.search(rf"\b{number} ?/ ?{len(pages)}\b", page), page[-300:]
+        assert "file:" not in page and str(out) not in page
