@@ -1,7 +1,8 @@
 """Many counties at once: a province (or the country) in one command.
 
 The parent loads the library once; worker processes are forked from it and
-inherit it, so no worker parses a pack again. The engine holds the GIL, so
+inherit it (where processes can only be spawned, as on Windows, each worker
+receives it pickled), so no worker parses a pack again. The engine holds the GIL, so
 processes, not threads, use the cores. Every sheet ends as exactly one row:
 judged, no pack applies, or not judged with the reason — a bad sheet, or a
 worker that died under it (killed, out of memory, a crash in the engine's C
@@ -43,11 +44,21 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
-def _worker_init() -> None:
+def _inherited(context: mp.context.BaseContext) -> tuple[dict[str, Any], ...]:
+    """What a new worker is given: nothing where it is forked (it inherits `_STATE`); the state
+    itself, pickled, where processes are spawned (Windows), so no worker parses a pack there either."""
+    if context.get_start_method() == "fork":
+        return ()
+    return ({k: _STATE[k] for k in ("library", "options", "sheets", "started")},)
+
+
+def _worker_init(state: dict[str, Any] | None = None) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the parent acts on it,
     # so workers print no traceback. The parent's SIGTERM handler is not theirs either.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if state is not None:
+        _STATE.update(state)
 
 
 def evaluate_one(index: int) -> dict[str, Any]:
@@ -141,7 +152,7 @@ def _pool_round(context: mp.context.BaseContext, pending: list[int], jobs: int,
     """One pool over `pending`; the indices that finished (a broken pool leaves the rest)."""
     finished: set[int] = set()
     executor = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=context,
-                                   initializer=_worker_init)
+                                   initializer=_worker_init, initargs=_inherited(context))
     try:
         futures = {executor.submit(evaluate_one, i): i for i in pending}
         waiting = set(futures)
@@ -172,7 +183,7 @@ def _stop(executor: ProcessPoolExecutor) -> None:
 def _alone(context: mp.context.BaseContext, index: int) -> dict[str, Any]:
     """Judge one sheet in a process of its own; if the process dies, say how."""
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_alone_main, args=(index, send), daemon=True)
+    process = context.Process(target=_alone_main, args=(index, send, *_inherited(context)), daemon=True)
     process.start()
     send.close()
     try:
@@ -192,8 +203,8 @@ def _alone(context: mp.context.BaseContext, index: int) -> dict[str, Any]:
     return _died(index, how)
 
 
-def _alone_main(index: int, send: Any) -> None:
-    _worker_init()
+def _alone_main(index: int, send: Any, state: dict[str, Any] | None = None) -> None:
+    _worker_init(state)
     send.send(evaluate_one(index))
     send.close()
 

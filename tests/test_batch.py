@@ -539,3 +539,27 @@ def test_reports_written_into_the_input_folder_are_not_read_back_as_sheets(cli, 
         result, summary = batch(cli, folder, folder, "-p", "demo")
         assert result.exit_code == 1, result.output
         assert summary["counts"]["sheets"] == 1 and summary["unreadable"] == []
+
+
+SPAWNED = """
+import multiprocessing, sys
+from checker import batch
+batch._context = lambda: multiprocessing.get_context("spawn")  # as on Windows: workers inherit nothing
+if __name__ == "__main__":
+    from checker.cli import main
+    sys.argv = ["policycheck"] + sys.argv[1:]
+    main()
+"""
+
+
+def test_workers_started_by_spawn_as_on_windows_judge_every_sheet(tmp_path):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    _province(folder, 6, "县3")
+    script = tmp_path / "spawned.py"
+    script.write_text(SPAWNED, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), "batch", str(folder), "-o", str(out), "--rules", str(DEMO_RULES),
+                           "-p", "demo", "-j", "2"], capture_output=True, text=True, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["counts"]["judged"] == 6 and summary["unreadable"] == []
+    assert len(list(out.glob("c*.yaml.html"))) == 6 and "Traceback" not in done.stderr
