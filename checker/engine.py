@@ -319,6 +319,8 @@ def _action(rule: Rule, kind: str, conjunct: tuple[cond.Test, ...]) -> Callable:
                 outcome.derived[dkey] = (derive_value, firing)
                 c.assert_fact({"sid": sid, "id": session.new_id(), "t": DERIVED, "s": subject, "n": rule.derive,
                                "v": 1 if derive_value else 0})
+        except (KeyboardInterrupt, SystemExit):
+            raise  # Ctrl-C or SIGTERM stops the run; it is not a rule's error
         except BaseException as exc:  # the engine would swallow it; record it instead
             if session is not None:
                 session.errors.append((rule_id, f"{type(exc).__name__}: {exc}"))
@@ -397,6 +399,9 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
             return session.outcome
         except EvaluationError:
             raise
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the process is stopping, and deleting a
+            session = None         # half-run session can abort the C engine (free(): invalid pointer)
+            raise
         except Exception as exc:
             raise EvaluationError(problem(
                 sheet.path, None,
@@ -405,6 +410,7 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
         finally:
             _SESSIONS.pop(sid, None)
             try:
-                host.delete_state(compiled_pack.ruleset, sid)
+                if session is not None:
+                    host.delete_state(compiled_pack.ruleset, sid)
             except Exception:
                 pass  # a session that never started has no state to delete

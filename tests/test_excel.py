@@ -116,12 +116,13 @@ def test_run_and_batch_take_workbooks(cli, tmp_path, library):
     _as_workbook(EXAMPLES / "qingdao-pingdu.yaml", library, folder / "pingdu.xlsx")
     run = cli("run", folder / "pingdu.xlsx", "--format", "json")
     assert run.exit_code in (0, 1) and '"input": "pingdu.xlsx"' in run.output
+    (folder / "~$pingdu.xlsx").write_bytes(b"lock")  # Excel's lock file beside an open workbook: not a sheet
     out = tmp_path / "out"
     result = cli("batch", folder, "-o", out, "--format", "json", "-j", "1")
     assert result.exit_code in (0, 1), result.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["counties"] == 2 and not summary["unreadable"]
-    assert (out / "pingdu.json").is_file()
+    assert summary["counts"]["judged"] == 2 and not summary["unreadable"]
+    assert (out / "pingdu.xlsx.json").is_file()
 
 
 # -- a workbook not written by policycheck ------------------------------------------------
