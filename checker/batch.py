@@ -99,6 +99,8 @@ def row_of(data: dict[str, Any]) -> dict[str, Any]:
     units: Counter = Counter()
     clauses: set[tuple[str, str, str, str]] = set()
     for f in data["findings"]:
+        if f.get("category", "binding") != "binding":
+            continue  # 力争, 鼓励 and 上级部门事项 are not the county's 达标率, here as in its report
         counts = sections.setdefault((f["pack"], top_section(f["section"])), [0, 0])
         if f["status"] == "pass":
             counts[0] += 1

@@ -563,3 +563,20 @@ def test_workers_started_by_spawn_as_on_windows_judge_every_sheet(tmp_path):
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["counts"]["judged"] == 6 and summary["unreadable"] == []
     assert len(list(out.glob("c*.yaml.html"))) == 6 and "Traceback" not in done.stderr
+
+
+def test_the_matrix_counts_what_the_county_report_counts(cli, tmp_path):
+    # 上级部门事项, 力争目标 and 鼓励事项 are not a county's 达标率: chuzhou-2020 2.1.0 lists the urban area's
+    # 65% (一) above the district, so 琅琊区 has no counted item in 一 however far short the city falls.
+    from checker.batch import row_of
+    from checker.pipeline import CheckRequest, check_sheet
+    from conftest import EXAMPLES
+
+    data = check_sheet(EXAMPLES / "chuzhou-langya.yaml", CheckRequest(specs=("chuzhou-2020@2.1.0",))).data
+    assert any(f["category"] == "above" and f["status"] == "fail" and f["section"].startswith("一")
+               for f in data["findings"])
+    row = row_of(data)
+    assert not [s for s in row["sections"] if s[1].startswith("一")]
+    counted = sum(s[3] for s in row["sections"])
+    assert counted == data["summary"]["fail"]
+    assert sum(row["units"].values()) == data["summary"]["fail"]
