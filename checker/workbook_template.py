@@ -59,7 +59,10 @@ def write_workbook(spec: WorkbookSpec) -> bytes:
     _guide(guide, spec)
     _county_sheet(book.create_sheet(layout.COUNTY), spec, lists)
     _facts_sheet(book.create_sheet(layout.FACTS), spec, lists)
-    for name, coll in spec.vocab.collections.items():
+    # the sheet's own collections first, in its order, so YAML → xlsx → YAML keeps every entry where it was
+    order = [*spec.entries, *(n for n in spec.vocab.collections if n not in spec.entries)]
+    for name in order:
+        coll = spec.vocab.collections[name]
         members = [f for f in spec.facts if f.scope == name]
         if members or spec.entries.get(name) or name in spec.listed_empty:
             _collection_sheet(book.create_sheet(_title(coll.label)), name, members, spec, lists)
