@@ -186,6 +186,8 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
         elif deadline is not None and deadline > as_of and _on_track(rule, subject, sheet, vocab, outcome, deadline, as_of,
                                                                                pack.in_force_from):
             status, days = "not_due", (deadline - as_of).days
+        elif deadline is not None and _first_year_met(rule, subject, sheet, vocab, outcome, deadline, pack.in_force_from):
+            status, why = "pass", _listed(facts, subject, sheet, vocab, outcome, names)
         else:
             status = "fail"
             days = (deadline - as_of).days if deadline else None
@@ -263,6 +265,19 @@ def _on_track(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
     assert isinstance(test, cond.Test) and rule.periodic is not None
     known, value = _known(test.fact, subject, sheet, vocab, outcome)
     return known and value >= ended * rule.periodic.times
+
+
+def _first_year_met(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
+                    deadline: dt.date, start: dt.date | None) -> bool:
+    """A periodic duty judged for the year the text came into force owes only the periods from its start:
+    a plan in force from August 2023 owes five monthly reports for 2023, not twelve."""
+    if rule.periodic is None or start is None or start.year != deadline.year:
+        return False
+    owed = _periods_ended(rule, deadline, deadline, start)
+    test = rule.require
+    assert isinstance(test, cond.Test)
+    known, value = _known(test.fact, subject, sheet, vocab, outcome)
+    return bool(known) and owed is not None and value >= owed * rule.periodic.times
 
 
 def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary, order: tuple[int, int, int]) -> Finding:
