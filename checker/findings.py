@@ -224,7 +224,22 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
         finding.shortfall, finding.progress, finding.shortfall_value = _gap(rule, subject, sheet, vocab, outcome,
                                                                              deadline if status == "fail" else None, as_of,
                                                                              pack.in_force_from)
+    if status == "fail" and deadline is not None and deadline > as_of and rule.periodic is not None:
+        # behind on a periodic duty before the year ends: what is overdue is the last period that ended
+        missed = _last_period_end(rule, deadline, as_of)
+        if missed is not None:
+            finding.deadline, finding.days = missed, (missed - as_of).days
     return finding
+
+
+def _last_period_end(rule: Rule, deadline: dt.date, as_of: dt.date) -> dt.date | None:
+    """The last day of the latest period of the deadline's year that has ended by `as_of`."""
+    ended = _periods_ended(rule, deadline, as_of)
+    if not ended or rule.periodic is None:
+        return None
+    month = ended * (12 // PERIODS[rule.periodic.every])
+    first_of_next = dt.date(deadline.year + (month == 12), month % 12 + 1, 1)
+    return first_of_next - dt.timedelta(days=1)
 
 
 def _due(pack: RulePack, rule: Rule) -> tuple[Deadline | None, str | None]:

@@ -204,6 +204,10 @@ def test_a_periodic_duty_with_a_missed_quarter_is_a_gap_before_the_year_ends(lib
     found, _ = judge(library, tmp_path, FACTS, "2025-06-30")  # two quarters ended, one inspection
     f = found[("DM-105", "示范区")]
     assert f["status"] == "fail" and "截至评估日应完成 2次" in f["shortfall"]
+    # what is overdue is the quarter that ended, not the year that has not: 整改期限 is that quarter's end
+    assert (f["deadline"], f["days"]) == ("2025-06-30", 0)
+    found, _ = judge(library, tmp_path, FACTS, "2025-08-15")
+    assert (found[("DM-105", "示范区")]["deadline"], found[("DM-105", "示范区")]["days"]) == ("2025-06-30", -46)
     found, _ = judge(library, tmp_path, FACTS.replace("quarterly_inspections: 1", "quarterly_inspections: 2"), "2025-06-30")
     assert found[("DM-105", "示范区")]["status"] == "not_due"
     found, _ = judge(library, tmp_path, FACTS, "2025-03-30")  # no quarter has ended yet
