@@ -221,6 +221,15 @@ def test_an_irreversible_act_is_a_gap_as_soon_as_it_is_breached(library, tmp_pat
     assert f["status"] == "fail" and f["deadline"] is None and f["deadline_source"] == "immediate"
 
 
+def test_a_breach_the_text_forbids_outright_is_to_be_rectified_at_once_in_every_format(library, tmp_path):
+    from checker.report import render
+
+    facts = FACTS + "  - {name: 乙医共体, has_charter: true}\n  - {name: 丙医共体, has_charter: true}\n"
+    _, data = judge(library, tmp_path, facts, "2025-05-01")
+    for fmt in ("html", "md", "text"):
+        assert "立即整改" in render(fmt, data), fmt
+
+
 def test_a_unit_not_in_the_packs_list_is_refused(library, tmp_path):
     root = Path(library.rules_dir).parent
     broken = root / "rules" / "demo" / "2.0.0.yaml"
