@@ -103,7 +103,7 @@ def _foreign(unit: UnitDef, sheet: FactSheet, pack: RulePack) -> bool:
 def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
           units: dict[str, UnitDef] | None = None) -> str:
     if unit.level == "above":
-        return unit.name.format(city=sheet.county.city or "市", county=sheet.county.name)
+        return unit.name.format(city=to_simplified(sheet.county.city or "市"), county=to_simplified(sheet.county.name))
     if unit.level == "role":
         return _role_name(unit.role or "", unit, sheet, vocab)
     if unit.name_fact and subject.collection == unit.collection:
@@ -122,4 +122,4 @@ def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabul
     if own:
         return own
     template = unit.name if unit is not None and unit.name else vocab.roles[role].default
-    return template.format(county=sheet.county.name, city=sheet.county.city or "市")
+    return template.format(county=to_simplified(sheet.county.name), city=to_simplified(sheet.county.city or "市"))

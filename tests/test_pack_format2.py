@@ -334,3 +334,9 @@ def test_the_first_years_total_counts_only_the_periods_from_the_start(tmp_path, 
     path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
     found = check_sheet(path, CheckRequest(specs=("yunzhou-2023@2.1.0",))).data["findings"]
     assert next(f for f in found if f["rule"] == "YZ-100")["status"] == status
+
+
+def test_a_county_named_in_traditional_script_gets_its_departments_in_simplified(library, tmp_path):
+    found, _ = judge(library, tmp_path, FACTS, "2026-01-10", name="示範區")
+    f = found[("DM-101", "示範區")]
+    assert f["lead"] == "示范区卫生健康局" and f["co_responsible"] == ["示范区人民政府"]
