@@ -73,7 +73,8 @@ _pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PAC
                             help="Rule pack to apply (repeatable). Default: the packs whose jurisdiction includes the county.")
 
 _force_option = click.option("--force", is_flag=True,
-                             help="Write over -o even if it is an input or a file this command did not write.")
+                             help="Write over -o even if it is an input or a file this command did not write. "
+                                  "即使 -o 是输入文件或不是本命令写出的文件, 也覆盖它。")
 
 
 def _tolerant_streams() -> None:
@@ -620,7 +621,8 @@ def _judge_sheet(path: Path, packs: tuple[str, ...], rules_dir: str | None) -> d
 @main.command()
 @click.argument("pack_spec", metavar="PACK[@VERSION]")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write here instead of standard output. 写入此文件, 而不是输出到屏幕。")
 @click.option("--strict", is_flag=True, help="Exit 1 when any sentence is not yet considered. 有尚未考虑的句子时退出码为 1。")
 @_force_option
 @_rules_option

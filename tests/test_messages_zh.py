@@ -192,3 +192,13 @@ def test_policy_test_messages_are_in_chinese(cli, tmp_path):
     assert "用例没有写预期结果 (请写 expect: 或 derived:)" in result.stdout
     assert "DM-01 不是 demo@1.0.0 的检查规则" in result.stdout and "是否应为 DM-001?" in result.stdout
     assert "缺少用例 lacks a case: DM-001 → pass, fail, missing" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["lint", "test", "coverage", "diff", "lock"])
+def test_authoring_help_describes_its_own_command_in_chinese(cli, command):
+    result = cli(command, "--help")
+    assert result.exit_code == 0
+    text = result.stdout
+    # Each says what it does in Chinese; none speaks of judging a county (only diff's --facts reads a fact sheet).
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text.split("Options:")[0])
+    assert "county" not in text.lower() and "本县" not in text
