@@ -1,138 +1,230 @@
 """Many counties at once: a province (or the country) in one command.
 
-Each worker process loads the library and compiles each pack once, then
-evaluates its share of fact sheets; the engine holds the GIL, so processes,
-not threads, use the cores. One unreadable fact sheet is listed with its
-reason and never stops the batch.
+The parent loads the library once; worker processes are forked from it and
+inherit it (where processes can only be spawned, as on Windows, each worker
+receives it pickled), so no worker parses a pack again. The engine holds the GIL, so
+processes, not threads, use the cores. Every sheet ends as exactly one row:
+judged, no pack applies, or not judged with the reason — a bad sheet, or a
+worker that died under it (killed, out of memory, a crash in the engine's C
+code), never stops or hangs the batch.
+
+Workers write each report to a temporary folder under short names; the parent
+moves it into place, so a report is either complete or absent, and an
+interrupted batch leaves no temporary file once the command cleans up.
 """
 from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
 import os
+import signal
 from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 
+from .batchfiles import Sheet, printable
 from .errors import NoPackApplies, PolicycheckError
+from .library import Library
 
-_STATE: dict[str, Any] = {}
+_STATE: dict[str, Any] = {}  # set in the parent before forking; the workers inherit it
 
 
 @dataclass(frozen=True)
 class BatchOptions:
-    rules_dir: str | None
     packs: tuple[str, ...]
     as_of: dt.date | None
     fmt: str  # html | json | none
-    outdir: str
+    tmpdir: str  # where workers write reports before the parent moves them into place
 
 
-def _init(options: BatchOptions) -> None:
-    from .library import load_library
-
-    only = {p.partition("@")[0] for p in options.packs} or None
-    _STATE["library"] = load_library(Path(options.rules_dir) if options.rules_dir else None, only=only)
-    _STATE["options"] = options
+def _context() -> mp.context.BaseContext:
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
-def evaluate_one(path: str) -> dict[str, Any]:
-    """Evaluate one fact sheet in a worker; return its summary row (or its error)."""
-    from .output import write_atomic
+def _inherited(context: mp.context.BaseContext) -> tuple[dict[str, Any], ...]:
+    """What a new worker is given: nothing where it is forked (it inherits `_STATE`); the state
+    itself, pickled, where processes are spawned (Windows), so no worker parses a pack there either."""
+    if context.get_start_method() == "fork":
+        return ()
+    return ({k: _STATE[k] for k in ("library", "options", "sheets", "started")},)
+
+
+def _worker_init(state: dict[str, Any] | None = None) -> None:
+    # Ctrl-C reaches every process of the terminal's group; only the parent acts on it,
+    # so workers print no traceback. The parent's SIGTERM handler is not theirs either.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if state is not None:
+        _STATE.update(state)
+
+
+def evaluate_one(index: int) -> dict[str, Any]:
+    """Judge sheet `index` in a worker; return its row (judged, not applicable or unreadable)."""
     from .pipeline import CheckRequest, check_sheet
     from .report import render
 
-    library = _STATE["library"]
+    _STATE["started"][index] = 1
+    sheet: Sheet = _STATE["sheets"][index]
     options: BatchOptions = _STATE["options"]
-    request = CheckRequest(specs=options.packs, as_of=options.as_of)
+    base = {"index": index, "file": sheet.shown}
     try:
-        data = check_sheet(Path(path), request, library).data
-    except NoPackApplies:
-        return {"file": path, "error": "没有适用的规则包 (no pack applies by jurisdiction; use -p)"}
+        data = check_sheet(Path(sheet.path), CheckRequest(specs=options.packs, as_of=options.as_of),
+                           _STATE["library"]).data
+    except NoPackApplies as exc:
+        return {**base, "status": "not_applicable", "reason": _message(exc, sheet)}
     except PolicycheckError as exc:
-        return {"file": path, "error": exc.render()}
-    report = None
+        return {**base, "status": "unreadable", "error": _message(exc, sheet)}
+    data["input"] = sheet.shown.rsplit("/", 1)[-1]
+    temporary = None
     if options.fmt != "none":
-        report = f"{Path(path).stem}.{options.fmt}"
-        try:
-            write_atomic(Path(options.outdir) / report, render(options.fmt, data, compact=True), durable=False)
-        except PolicycheckError as exc:
-            return {"file": path, "error": exc.render()}
-    return _row(path, data, report)
+        temporary = os.path.join(options.tmpdir, f"{index}.{options.fmt}")
+        with open(temporary, "wb") as handle:
+            handle.write(render(options.fmt, data, compact=True).encode("utf-8"))
+    return {**base, **row_of(data), "status": "judged", "temporary": temporary}
 
 
-def _row(path: str, data: dict[str, Any], report: str | None) -> dict[str, Any]:
+def _message(exc: PolicycheckError, sheet: Sheet) -> str:
+    """The error as the summary shows it: the sheet named by its path inside the folder."""
+    return printable(exc.render().replace(sheet.path, sheet.shown))
+
+
+def row_of(data: dict[str, Any]) -> dict[str, Any]:
+    """What the summary needs of one county's run data."""
     from .report import top_section
 
-    sections: dict[str, list[int]] = {}
+    sections: dict[tuple[str, str], list[int]] = {}
     units: Counter = Counter()
-    clauses: Counter = Counter()
+    clauses: set[tuple[str, str, str, str]] = set()
     for f in data["findings"]:
-        key = f"{f['pack']} {top_section(f['section'])}"
-        counts = sections.setdefault(key, [0, 0])
+        if f.get("category", "binding") != "binding":
+            continue  # 力争, 鼓励 and 上级部门事项 are not the county's 达标率, here as in its report
+        counts = sections.setdefault((f["pack"], top_section(f["section"])), [0, 0])
         if f["status"] == "pass":
             counts[0] += 1
         elif f["status"] == "fail":
             counts[1] += 1
             units[f["lead"]] += 1
-            clauses[(f["pack"], f["rule"], f["section"], f["requirement"])] += 1
-    return {"file": path, "county": data["county"], "as_of": data["as_of"], "summary": data["summary"],
-            "packs": [f"{p['id']}@{p['version']}" for p in data["packs"]], "sections": sections,
-            "units": dict(units), "clauses": [list(k) for k in clauses], "report": report}
+            clauses.add((f["pack"], f["rule"], f["section"], f["requirement"]))
+    county = data["county"]
+    return {"county": {k: county.get(k) for k in ("name", "code", "city", "report_date")}, "as_of": data["as_of"],
+            "summary": data["summary"], "packs": [[p["id"], p["version"]] for p in data["packs"]],
+            "sections": [[pack, top, n[0], n[1]] for (pack, top), n in sections.items()],
+            "units": dict(units), "clauses": sorted(list(c) for c in clauses)}
 
 
-def fact_sheets(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml", ".xlsx") and p.is_file()
-                  and not p.name.startswith("~$"))  # ~$平度市.xlsx: the lock file of a workbook open in Excel
+def _died(index: int, how: str) -> dict[str, Any]:
+    sheet: Sheet = _STATE["sheets"][index]
+    return {"index": index, "file": sheet.shown, "status": "unreadable",
+            "error": f"{sheet.shown}: 错误: 评估此事实表的工作进程意外终止 ({how}; 可能被终止、内存不足或规则引擎崩溃), 其余事实表照常评估。\n"
+                     f"{' ' * len(sheet.shown)}  error: the worker process judging this sheet died ({how}: killed, out of "
+                     f"memory or a crash in the rule engine); the other sheets were judged."}
 
 
-def run_batch(paths: list[Path], options: BatchOptions, jobs: int) -> Iterator[dict[str, Any]]:
-    """Yield one row per fact sheet, in input order."""
-    names = [str(p) for p in paths]
-    if jobs <= 1 or len(names) < 4:
-        _init(options)
-        for name in names:
-            yield evaluate_one(name)
+def run_batch(sheets: list[Sheet], library: Library, options: BatchOptions, jobs: int,
+              on_row: Callable[[dict[str, Any]], None]) -> None:
+    """Judge every sheet in worker processes, calling `on_row` (in the parent) as each one ends.
+
+    A dead worker breaks the pool: the sheets that had started in it are re-judged one
+    at a time in a process of their own (so the one that kills its process is found and
+    listed), and those not yet started go to a new pool.
+    """
+    context = _context()
+    _STATE.update(library=library, options=options, sheets=sheets, started=context.RawArray("b", len(sheets)))
+    pending = list(range(len(sheets)))
+    while pending:
+        finished = _pool_round(context, pending, jobs, on_row)
+        left = [i for i in pending if i not in finished]
+        if not left:
+            return
+        suspects = [i for i in left if _STATE["started"][i]]
+        for index in suspects:
+            on_row(_alone(context, index))
+        if not suspects and not finished:  # the pool broke before any sheet started: no worker can run
+            for index in left:
+                on_row(_died(index, "工作进程无法启动 the worker could not start"))
+            return
+        pending = [i for i in left if i not in suspects]
+
+
+def _pool_round(context: mp.context.BaseContext, pending: list[int], jobs: int,
+                on_row: Callable[[dict[str, Any]], None]) -> set[int]:
+    """One pool over `pending`; the indices that finished (a broken pool leaves the rest)."""
+    finished: set[int] = set()
+    executor = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=context,
+                                   initializer=_worker_init, initargs=_inherited(context))
+    try:
+        futures = {executor.submit(evaluate_one, i): i for i in pending}
+        waiting = set(futures)
+        while waiting:
+            done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=futures.__getitem__):
+                try:
+                    row = future.result()
+                except BrokenProcessPool:
+                    continue
+                finished.add(futures[future])
+                on_row(row)
+    except BaseException:  # Ctrl-C, SIGTERM: stop the workers now, do not wait for the queue
+        _stop(executor)
+        raise
+    executor.shutdown(wait=True)
+    return finished
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _alone(context: mp.context.BaseContext, index: int) -> dict[str, Any]:
+    """Judge one sheet in a process of its own; if the process dies, say how."""
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_alone_main, args=(index, send, *_inherited(context)), daemon=True)
+    process.start()
+    send.close()
+    try:
+        try:
+            row = receive.recv()
+        except EOFError:
+            row = None
+        process.join()
+    except BaseException:
+        process.terminate()
+        process.join()
+        raise
+    if row is not None:
+        return row
+    code = process.exitcode or 0
+    how = f"信号 {signal.Signals(-code).name} signal" if code < 0 else f"退出码 {code} exit status"
+    return _died(index, how)
+
+
+def _alone_main(index: int, send: Any, state: dict[str, Any] | None = None) -> None:
+    _worker_init(state)
+    send.send(evaluate_one(index))
+    send.close()
+
+
+def place_report(row: dict[str, Any], sheet: Sheet, outdir: Path) -> None:
+    """Move a worker's finished report to the sheet's own path in the output folder."""
+    temporary = row.pop("temporary", None)
+    if temporary is None:
+        row["report"] = None
         return
-    context = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-    chunk = max(1, min(32, len(names) // (jobs * 8) or 1))
-    with context.Pool(jobs, initializer=_init, initargs=(options,)) as pool:
-        yield from pool.imap(evaluate_one, names, chunksize=chunk)
-
-
-def summarise_batch(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    from . import __version__
-    from .findings import STATUSES
-
-    good = [r for r in rows if "error" not in r]
-    bad = [{"file": r["file"], "error": r["error"]} for r in rows if "error" in r]
-    sections = sorted({s for r in good for s in r["sections"]})
-    units: Counter = Counter()
-    clauses: Counter = Counter()
-    totals: Counter = Counter()
-    from .suggest import simplify
-
-    for r in good:
-        # Packs keep each text's script (Qingdao writes 市衛生健康委); across a
-        # province one department is one line.
-        units.update({simplify(unit): n for unit, n in r["units"].items()})
-        clauses.update(tuple(c) for c in r["clauses"])
-        totals.update(r["summary"])
-    matrix = []
-    for r in good:
-        cells = []
-        for s in sections:
-            passed, failed = r["sections"].get(s, [0, 0])
-            judged = passed + failed
-            cells.append({"rate": round(100 * passed / judged) if judged else None, "pass": passed, "fail": failed})
-        matrix.append({"county": r["county"], "file": Path(r["file"]).name, "report": r["report"],
-                       "summary": r["summary"], "cells": cells})
-    return {
-        "tool_version": __version__,
-        "counties": len(good), "unreadable": bad, "sections": sections, "matrix": matrix,
-        "totals": {s: totals.get(s, 0) for s in STATUSES},
-        "units": [{"unit": u, "gaps": n} for u, n in sorted(units.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "clauses": [{"pack": k[0], "rule": k[1], "section": k[2], "requirement": k[3], "counties": n}
-                    for k, n in sorted(clauses.items(), key=lambda kv: (-kv[1], kv[0]))[:30]],
-    }
+    target = outdir / sheet.report
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except OSError as exc:
+        row.update(status="unreadable", report=None,
+                   error=printable(f"{sheet.report}: 错误: 无法写入报告: {exc.strerror}。\n"
+                                   f"{' ' * len(sheet.report)}  error: cannot write the report: {exc.strerror}."))
+        return
+    row["report"] = sheet.report

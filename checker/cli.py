@@ -35,6 +35,27 @@ def _reports_errors(func: Callable) -> Callable:
     return wrapper
 
 
+def _interruptible(func: Callable) -> Callable:
+    """Ctrl-C or SIGTERM: one line, exit 130 or 143 (never 1, which means gaps), no traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import signal
+
+        from .interrupt import exit_status, sigterm_as_interrupt
+
+        try:
+            with sigterm_as_interrupt():
+                return func(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the exit
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            click.echo(getattr(exc, "note", "") or "已中断, 未写入报告 (interrupted; no report written).", err=True)
+            sys.exit(exit_status(exc))
+
+    return wrapper
+
+
 def _library(rules_dir: str | None, packs: tuple[str, ...] = (), announce: bool = False, collect: list | None = None):
     """Load the library; with pack specs, only those packs (faster, and unaffected by others).
 
@@ -203,6 +224,7 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
               help="Use an unreleased (released: false) version in force even when a released one is. 允许使用未发布的草稿版本。")
 @_force_option
 @_rules_option
+@_interruptible
 @_reports_errors
 def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
         by_unit: bool, waivers_file: str | None, rectify_by: str | None, force: bool, rules_dir: str | None,
@@ -450,55 +472,100 @@ def convert(fact_sheet: str, output: str, force: bool, rules_dir: str | None) ->
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, exists=True))
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), required=True,
-              help="Folder for each county's report and the summary (created if missing).")
+              help="Folder for each county's report (mirroring FOLDER's sub-folders) and the summary (created if missing).")
 @_pack_option
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge deadlines on this date. Default: each sheet's report_date.")
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "none"]), default="html", show_default=True,
               help="Format of each county's report (none: only the summary).")
 @click.option("-j", "--jobs", type=int, default=0, help="Worker processes. Default: one per core.")
+@_force_option
 @_rules_option
+@_interruptible
 @_reports_errors
 def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, fmt: str, jobs: int,
-          rules_dir: str | None) -> None:
-    """Evaluate every fact sheet in FOLDER; write each report and a summary page.
+          force: bool, rules_dir: str | None) -> None:
+    """Evaluate every fact sheet in FOLDER; write each report and a summary (HTML, JSON, Excel).
 
-    An unreadable fact sheet is listed with its reason and never stops the batch.
-    Exit 1 if any county has gaps, else 0.
+    A sheet that cannot be read is listed with its reason and never stops the batch.
+    Exit 0 no gaps, 1 gaps, 2 if any sheet could not be read.
     """
     import os
+    import shutil
+    import tempfile
 
-    from .batch import BatchOptions, fact_sheets, run_batch, summarise_batch
-    from .output import write_atomic
+    from .batch import BatchOptions, place_report, run_batch
+    from .batchfiles import assign_reports, discover, printable
+    from .output import guard_target, write_atomic
+    from .progress import Progress
     from .report import render_summary
+    from .summary import summarise, summary_files
+    from .summary_xlsx import workbook_bytes
 
     when = _parse_date(as_of, "--as-of")
-    _library(rules_dir, packs)  # refuse a broken library before starting workers
+    library = _library(rules_dir, packs)  # loaded once: the workers are forked from this process and inherit it
+    for spec in packs:
+        library.resolve(spec, when)
     out = Path(outdir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(problem(outdir, None, f"cannot create the output folder: {exc.strerror}.",
                                  f"无法创建输出目录: {exc.strerror}。")) from None
-    paths = fact_sheets(Path(folder))
-    if not paths:
-        raise UsageError(problem(folder, None, "no fact sheets (*.yaml) in this folder.", "该目录下没有事实表 (*.yaml)。"))
-    options = BatchOptions(rules_dir, packs, when, fmt, str(out))
-    workers = jobs or os.cpu_count() or 1
-    results = run_batch(paths, options, workers)
-    if sys.stderr.isatty():  # a progress bar only where someone watches
-        with click.progressbar(results, length=len(paths), label="评估 evaluating", file=sys.stderr) as bar:
-            rows = list(bar)
-    else:
-        rows = list(results)
-    summary = summarise_batch(rows)
-    write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    write_atomic(out / "summary.html", render_summary(summary))
-    gaps = sum(1 for r in rows if "error" not in r and r["summary"]["fail"])
-    click.echo(f"{summary['counties']} counties evaluated, {gaps} with gaps, {len(summary['unreadable'])} unreadable; "
-               f"summary: {out / 'summary.html'}", err=True)
+    found = discover(Path(folder), exclude=out)
+    if not found.sheets and not any(s.unreadable for s in found.skipped):
+        raise UsageError(problem(folder, None, "no fact sheets (*.yaml, *.yml, *.xlsx) in this folder.",
+                                 "该目录下没有事实表 (*.yaml、*.yml、*.xlsx)。"))
+    sheets = assign_reports(found.sheets, fmt)
+    files = summary_files(out)
+    for target in [*(out / s.report for s in sheets if fmt != "none"), *files.values()]:
+        guard_target(target, "batch", (), force)  # all refused before any sheet is judged
+    rows: list[dict[str, Any]] = []
+    progress = Progress(len(sheets), sys.stderr, sys.stderr.isatty())
+    tmpdir = tempfile.mkdtemp(prefix=".policycheck-", dir=out)
+
+    def on_row(row: dict[str, Any]) -> None:
+        place_report(row, sheets[row["index"]], out)
+        rows.append(row)
+        progress.advance()
+
+    try:
+        run_batch(sheets, library, BatchOptions(packs, when, fmt, tmpdir), jobs or os.cpu_count() or 1, on_row)
+    except KeyboardInterrupt as exc:
+        progress.close()
+        exc.note = (f"已中断: 已评估 {len(rows)}/{len(sheets)} 份事实表, 已写出的报告均完整, 未写汇总 "
+                    f"(interrupted: {len(rows)} of {len(sheets)} sheets judged; the reports written are complete; no summary written).")
+        raise
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    progress.close()
+    rows.sort(key=lambda r: r["index"])
+    summary = summarise(rows, found.skipped, library, folder=printable(folder), as_of=when, tool_version=__version__)
+    write_atomic(files["json"], json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(files["xlsx"], workbook_bytes(summary))
+    write_atomic(files["html"], render_summary(summary))
+    _batch_closing(summary, files["html"])
+    counts = summary["counts"]
+    if counts["unreadable"] or not counts["judged"]:
+        sys.exit(EXIT_BAD_INPUT)
+    sys.exit(EXIT_GAPS if counts["with_gaps"] else EXIT_OK)
+
+
+def _batch_closing(summary: dict[str, Any], html: Path) -> None:
+    """The batch's last lines: what became of every sheet, in Chinese with English beside."""
+    c = summary["counts"]
     for bad in summary["unreadable"]:
         click.echo(f"  无法读取 unreadable: {bad['file']}", err=True)
-    sys.exit(EXIT_GAPS if gaps else EXIT_OK)
+    for group in summary["duplicates"]:
+        click.echo("  重复 duplicate: " + "; ".join(f"{d['file']} ({d['report_date'] or '—'})" for d in group), err=True)
+    click.echo(f"共 {c['sheets']} 份事实表: 已评估 {c['judged']} (有差距 {c['with_gaps']}), 不适用 {c['not_applicable']}, "
+               f"无法读取 {c['unreadable']}, 重复 {c['duplicates']} 组; 汇总: {html} "
+               f"({c['sheets']} sheets: {c['judged']} judged, {c['with_gaps']} with gaps, {c['not_applicable']} no pack applies, "
+               f"{c['unreadable']} unreadable, {c['duplicates']} duplicate groups)", err=True)
+    if c["unreadable"]:
+        click.echo(f"错误: {c['unreadable']} 份事实表无法读取, 见汇总的 “无法读取的事实表” "
+                   f"(error: {c['unreadable']} sheets could not be read; see the summary).", err=True)
+    elif not c["judged"]:
+        click.echo("错误: 没有任何事实表被评估 (error: no sheet was judged; name packs with -p).", err=True)
 
 
 @main.command()

@@ -55,7 +55,8 @@ def sheet_to_yaml(sheet: FactSheet, vocab: Vocabulary) -> str:
     values = submitted(sheet, vocab)
     facts: dict[str, Any] = {name: _typed_for_yaml(vocab.facts[name], value) for name, value in values[COUNTY].items()}
     empty = listed_empty(sheet, vocab)
-    for name in vocab.collections:
+    order = list(dict.fromkeys(s.collection for s in sheet.subjects if s.collection))
+    for name in [*order, *(n for n in vocab.collections if n not in order)]:  # the sheet's order of lists
         entries = sheet.subjects_of(name)
         if entries:
             facts[name] = [{"name": s.name, **{f: _typed_for_yaml(vocab.facts[f], v) for f, v in values[s.key].items()}}
@@ -112,6 +113,10 @@ def _prefill(spec: WorkbookSpec, sheet: FactSheet, values: dict[str, dict[str, A
     spec.units = dict(sheet.units)
     spec.roles += [r for r in sheet.units if r not in spec.roles]
     spec.values = values[COUNTY]
-    for name in vocab.collections:
-        spec.entries[name] = [(s.name, values[s.key]) for s in sheet.subjects_of(name)]
+    # in the sheet's own order of lists (its entries' order), so a round trip puts each list back where it was
+    order = list(dict.fromkeys(s.collection for s in sheet.subjects if s.collection))
+    for name in [*order, *(n for n in vocab.collections if n not in order)]:
+        entries = [(s.name, values[s.key]) for s in sheet.subjects_of(name)]
+        if entries or name not in order:
+            spec.entries[name] = entries
     spec.listed_empty = listed_empty(sheet, vocab)

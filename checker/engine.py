@@ -29,8 +29,13 @@ numbers are sent as scaled integers, booleans, dates and enums as integers,
 because the engine's JSON parser rejects 1e-05, NaN and the like.
 
 One more, measured here: `delete_state` on a session in which no action has
-ever run crashes the process (segmentation fault). Every session therefore
-starts with a `$begin` fact whose rule fires once (one firing per county).
+ever run crashes the process (segmentation fault, or `free(): invalid pointer`):
+the engine fills in a session's action context (state.c createStateNode leaves
+it unset) only when an action starts, and frees it on delete. Every session
+therefore starts with a `$begin` fact whose rule fires once (one firing per
+county), asserted and run on its own before the county's facts, so that a
+session whose county's facts the engine then refuses (error 303, past
+checker/limits.py) is still deleted cleanly and reported as an error.
 """
 from __future__ import annotations
 
@@ -254,8 +259,15 @@ def _join(conjunct: tuple[cond.Test, ...], rule: Rule, vocab: Vocabulary) -> lis
         fdef = vocab.facts[fact]  # validated when the pack was loaded
         kind = DERIVED if fdef.derived else INPUT
         where = subject_ref if fdef.scope != COUNTY else COUNTY
-        terms: list[dict] = [{"t": kind}, {"n": fact}, {"s": where}]
+        terms: list[dict] = [{"t": kind}, {"n": fact}]
         terms += [_term(t, vocab.fact(t.fact), _property(t.fact, fdef)) for t in tests]
+        # The subject comes last. A test against another fact's property (`{"a": "s"}`) becomes
+        # an alpha node of its own that the engine never shares and never filters: placed before
+        # the value tests, every per-entry alternative reading this fact was pushed on the engine's
+        # 64-entry matching stack (events.c, handleAlpha) by every such fact, and past 64 the
+        # evaluation failed (error 303). Placed after them, only the alternatives whose value
+        # tests the fact meets reach it. See limits.alpha_stack.
+        terms.append({"s": where})
         lhs.append({f"f{index}": {"$and": terms}})
     return lhs
 
@@ -319,6 +331,8 @@ def _action(rule: Rule, kind: str, conjunct: tuple[cond.Test, ...]) -> Callable:
                 outcome.derived[dkey] = (derive_value, firing)
                 c.assert_fact({"sid": sid, "id": session.new_id(), "t": DERIVED, "s": subject, "n": rule.derive,
                                "v": 1 if derive_value else 0})
+        except (KeyboardInterrupt, SystemExit):
+            raise  # Ctrl-C or SIGTERM stops the run; it is not a rule's error
         except BaseException as exc:  # the engine would swallow it; record it instead
             if session is not None:
                 session.errors.append((rule_id, f"{type(exc).__name__}: {exc}"))
@@ -386,7 +400,9 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
         host = _host()
         try:
             facts = input_facts(compiled_pack, sheet, vocab, sid, session)
-            _dispatch(compiled_pack, facts, sid)
+            _dispatch(compiled_pack, facts[:1], sid)  # `$begin` alone first; see the module docstring
+            if len(facts) > 1:
+                _dispatch(compiled_pack, facts[1:], sid)
             if session.errors or _ORPHAN_ERRORS:
                 rule, message = (session.errors or _ORPHAN_ERRORS)[0]
                 _ORPHAN_ERRORS.clear()
@@ -397,6 +413,9 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
             return session.outcome
         except EvaluationError:
             raise
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the process is stopping, and deleting a
+            session = None         # half-run session can abort the C engine (free(): invalid pointer)
+            raise
         except Exception as exc:
             raise EvaluationError(problem(
                 sheet.path, None,
@@ -405,6 +424,7 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
         finally:
             _SESSIONS.pop(sid, None)
             try:
-                host.delete_state(compiled_pack.ruleset, sid)
+                if session is not None:
+                    host.delete_state(compiled_pack.ruleset, sid)
             except Exception:
                 pass  # a session that never started has no state to delete

@@ -183,8 +183,11 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
         why = _why(outcome.fails[key], sheet, vocab, outcome, names)
         if due and not due.immediate and deadline is None:
             status, unknown = "missing", [due.year_fact or ""]
-        elif deadline is not None and deadline > as_of and _on_track(rule, subject, sheet, vocab, outcome, deadline, as_of):
+        elif deadline is not None and deadline > as_of and _on_track(rule, subject, sheet, vocab, outcome, deadline, as_of,
+                                                                               pack.in_force_from):
             status, days = "not_due", (deadline - as_of).days
+        elif deadline is not None and _first_year_met(rule, subject, sheet, vocab, outcome, deadline, pack.in_force_from):
+            status, why = "pass", _listed(facts, subject, sheet, vocab, outcome, names)
         else:
             status = "fail"
             days = (deadline - as_of).days if deadline else None
@@ -219,7 +222,8 @@ def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: S
         finding.actual = "本条由其他县(市、区)的单位负责"
     if status in ("fail", "not_due"):
         finding.shortfall, finding.progress, finding.shortfall_value = _gap(rule, subject, sheet, vocab, outcome,
-                                                                             deadline if status == "fail" else None, as_of)
+                                                                             deadline if status == "fail" else None, as_of,
+                                                                             pack.in_force_from)
     return finding
 
 
@@ -232,24 +236,48 @@ def _due(pack: RulePack, rule: Rule) -> tuple[Deadline | None, str | None]:
     return None, None
 
 
-def _periods_ended(rule: Rule, deadline: dt.date, as_of: dt.date) -> int | None:
-    """How many of a periodic duty's periods of the deadline's year have ended by `as_of`."""
+def _periods_ended(rule: Rule, deadline: dt.date, as_of: dt.date, start: dt.date | None = None) -> int | None:
+    """How many of a periodic duty's periods of the deadline's year have ended by `as_of`.
+
+    Periods that ended before the text came into force (`start`) are not owed: a plan in force from
+    August owes no monthly report for January to July.
+    """
     if rule.periodic is None or as_of.year != deadline.year:
         return None
     months = 12 // PERIODS[rule.periodic.every]
-    return ((as_of.month - 1) + (1 if as_of.month != (as_of + dt.timedelta(days=1)).month else 0)) // months
+
+    def ended_by(day: dt.date) -> int:
+        return ((day.month - 1) + (1 if day.month != (day + dt.timedelta(days=1)).month else 0)) // months
+
+    owed = ended_by(as_of)
+    if start is not None and start.year == deadline.year and start.month * 100 + start.day > 101:
+        owed -= ended_by(start - dt.timedelta(days=1))
+    return max(owed, 0)
 
 
 def _on_track(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
-              deadline: dt.date, as_of: dt.date) -> bool:
+              deadline: dt.date, as_of: dt.date, start: dt.date | None = None) -> bool:
     """A periodic duty whose past periods were missed is a gap now, before the year's end."""
-    ended = _periods_ended(rule, deadline, as_of)
+    ended = _periods_ended(rule, deadline, as_of, start)
     if ended is None:
         return True
     test = rule.require
     assert isinstance(test, cond.Test) and rule.periodic is not None
     known, value = _known(test.fact, subject, sheet, vocab, outcome)
     return known and value >= ended * rule.periodic.times
+
+
+def _first_year_met(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
+                    deadline: dt.date, start: dt.date | None) -> bool:
+    """A periodic duty judged for the year the text came into force owes only the periods from its start:
+    a plan in force from August 2023 owes five monthly reports for 2023, not twelve."""
+    if rule.periodic is None or start is None or start.year != deadline.year:
+        return False
+    owed = _periods_ended(rule, deadline, deadline, start)
+    test = rule.require
+    assert isinstance(test, cond.Test)
+    known, value = _known(test.fact, subject, sheet, vocab, outcome)
+    return bool(known) and owed is not None and value >= owed * rule.periodic.times
 
 
 def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary, order: tuple[int, int, int]) -> Finding:
@@ -348,7 +376,8 @@ def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, o
 
 
 def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
-         deadline: dt.date | None = None, as_of: dt.date | None = None) -> tuple[str, str, float | None]:
+         deadline: dt.date | None = None, as_of: dt.date | None = None,
+         start: dt.date | None = None) -> tuple[str, str, float | None]:
     """For a single numeric threshold: how far off (shortfall) and how far along (progress).
 
     A periodic duty that fails before its year ends is short of what the
@@ -364,7 +393,7 @@ def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outc
     if not known:
         return "", "", None
     target = test.value
-    ended = _periods_ended(rule, deadline, as_of) if deadline and as_of and deadline > as_of else None
+    ended = _periods_ended(rule, deadline, as_of, start) if deadline and as_of and deadline > as_of else None
     if ended is not None and rule.periodic is not None:
         target = ended * rule.periodic.times
     diff = _tidy(abs(target - value))

@@ -5,12 +5,20 @@ Past these limits the C engine does not fail cleanly: it refuses to compile
 "no action available" half-way through a county, or never returns. `lint`
 reports them as pack problems and `run` refuses the pack before compiling
 it. docs/rule-packs.md ("Engine limits") gives the experiments behind each
-number; each limit is the largest size that worked
-(the distinct-tests limit sits a little below it).
+number; each limit is the largest size that worked.
+
+The limit most packs meet first is the engine's matching stack: for each fact
+it is given, the engine walks the tests of its alpha network with a fixed stack
+of 64 entries and refuses the fact past it (error 303). `alpha_stack` rebuilds
+that network from the compiled rules as rete.c builds it and computes, for
+every value a fact sheet could give each fact, the most entries the walk can
+hold at once.
 """
 from __future__ import annotations
 
+import itertools
 import json
+import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -18,15 +26,15 @@ from typing import Any
 from . import conditions as cond
 from .errors import Problem, RulePackError, problem
 from .rulepack import RulePack
-from .vocabulary import Vocabulary
+from .vocabulary import COUNTY, Vocabulary
 
 MAX_ENGINE_RULES = 4092   # alternatives in one pack (the engine's 4,096 rules per ruleset, 4 of them ours);
                           # 4,092 compiled, 4,093 were refused (error 106)
 MAX_SHARED_TEST = 256     # alternatives sharing one fact pattern; 256 worked, 257 refused (error 108)
-MAX_DISTINCT_TESTS = 128  # different tests of one fact; 135 worked, 136 crashed the process (SIGSEGV/SIGABRT)
-MAX_AT_ONCE = 64          # joined conclusions one fact can complete at once, derive rules counted twice;
-                          # 64 worked in every shape tried, 65 aborted the process or failed (error 303)
 MAX_DERIVE_DEPTH = 511    # derive rules chained one on another; 511 worked, 512 never returned
+MAX_ALPHA_STACK = 64      # engine tests one value of a fact can meet at once: the engine walks its alpha
+                          # network with a stack of 64 (events.c MAX_STACK_SIZE, handleAlpha); 64 worked in
+                          # every shape tried, 65 failed the assert (error 303)
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,7 @@ def limit_problems(pack: RulePack, vocab: Vocabulary) -> list[Problem]:
             fix_en="Split the pack, or simplify conditions with many 'any' alternatives.",
             fix_zh="请拆分规则包, 或简化含大量 any 分支的条件。"))
     problems += _shared_tests(pack, alts)
-    problems += _distinct_tests(pack, alts)
-    problems += _at_once(pack, vocab)
+    problems += _alpha_stack(pack, vocab, alts)
     problems += _derive_depth(pack)
     return problems
 
@@ -108,60 +115,6 @@ def _fact_of(pattern: str) -> str:
     return str(terms[1].get("n", "?"))
 
 
-def _distinct_tests(pack: RulePack, alts: list[Alternative]) -> list[Problem]:
-    tests: dict[str, set[str]] = defaultdict(set)
-    first: dict[str, Alternative] = {}
-    for alt in alts:
-        for pattern in alt.patterns:
-            name = _fact_of(pattern)
-            tests[name].add(pattern)
-            first.setdefault(name, alt)
-    out = []
-    for name, distinct in sorted(tests.items()):
-        if len(distinct) > MAX_DISTINCT_TESTS:
-            out.append(problem(
-                pack.path, first[name].line,
-                f"'{name}' is tested in {len(distinct)} different ways (first: rule {first[name].rule}); the engine takes "
-                f"at most {MAX_DISTINCT_TESTS} and crashes beyond.",
-                f"'{name}' 有 {len(distinct)} 种不同的判断条件 (第一条: 规则 {first[name].rule}), 超过引擎上限 {MAX_DISTINCT_TESTS}。",
-                fix_en="Use fewer distinct thresholds on this fact, or split the pack.",
-                fix_zh="请减少对该事实的不同阈值, 或拆分规则包。"))
-    return out
-
-
-def _at_once(pack: RulePack, vocab: Vocabulary) -> list[Problem]:
-    """Joined conclusions one fact can complete at once (each rule: its largest kind of alternatives)."""
-    from . import engine
-
-    derives: Counter[str] = Counter()
-    checks: Counter[str] = Counter()
-    first: dict[str, Any] = {}
-    for rule in pack.rules:
-        per_fact: dict[str, Counter[str]] = defaultdict(Counter)
-        for kind, expr in engine._firing_conditions(rule, set()):
-            for conjunct in cond.dnf(expr):
-                if len(engine._join(conjunct, rule, vocab)) < 2:
-                    continue  # a single-fact rule is not a join
-                for fact in {t.fact.partition(".")[0] for t in conjunct}:
-                    per_fact[fact][kind] += 1
-        for fact, kinds in per_fact.items():
-            (derives if rule.kind == "derive" else checks)[fact] += max(kinds.values())
-            first.setdefault(fact, rule)
-    out = []
-    for fact in sorted(set(derives) | set(checks)):
-        load = 2 * derives[fact] + checks[fact]
-        if load > MAX_AT_ONCE:
-            out.append(problem(
-                pack.path, first[fact].line,
-                f"'{fact}' can complete {load} joined conclusions at once ({derives[fact]} derive rules, counted twice, "
-                f"and {checks[fact]} check alternatives; first: rule {first[fact].id}); the engine handles at most {MAX_AT_ONCE}.",
-                f"'{fact}' 一次可触发 {load} 个联结结论 ({derives[fact]} 条推导规则按两个计, 检查分支 {checks[fact]} 个; "
-                f"第一条: 规则 {first[fact].id}), 超过引擎上限 {MAX_AT_ONCE}。",
-                fix_en="Derive an intermediate fact that groups these rules, or split the pack.",
-                fix_zh="请增加一条中间推导事实来归并这些规则, 或拆分规则包。"))
-    return out
-
-
 def _derive_depth(pack: RulePack) -> list[Problem]:
     derives = {r.derive: r for r in pack.rules if r.kind == "derive" and r.derive}
     reads = {r.derive: {f.partition(".")[0] for f in r.reads} & set(derives) for r in derives.values()}
@@ -191,4 +144,190 @@ def _derive_depth(pack: RulePack) -> list[Problem]:
                 f"规则 {rule.id}: '{fact}' 位于 {d} 条推导规则组成的链末端, 超过引擎可完成的上限 {MAX_DERIVE_DEPTH}。",
                 fix_en="Shorten the chain: derive from the input facts directly.", fix_zh="请缩短推导链, 直接由填报事实推导。"))
             break  # one chain is reported once, at its first rule past the limit
+    return out
+
+
+# --- the engine's alpha network, rebuilt to measure its matching stack -------------------------------------
+
+_OPS = {"$neq": "ne", "$lt": "lt", "$lte": "le", "$gt": "gt", "$gte": "ge"}
+_ANY = object()  # a property value that meets every test (set members, when there are too many to enumerate)
+_FEW_COMBINATIONS = 64
+_MAX_COMBINATIONS = 4096
+
+
+class _Alpha:
+    """One alpha node: a test of one property against a constant, or an unfiltered reference to another fact."""
+
+    __slots__ = ("prop", "op", "value", "reference", "children", "rules")
+
+    def __init__(self, prop: str = "", op: str = "eq", value: Any = None, reference: bool = False):
+        self.prop, self.op, self.value, self.reference = prop, op, value, reference
+        self.children: dict[Any, _Alpha] = {}
+        self.rules: list[Alternative] = []
+
+
+def _terms(pattern: dict) -> list[tuple[str, str, Any]]:
+    """A pattern's tests in the engine's order: (property, operator, constant or a reference dict)."""
+    body = next(iter(pattern.values()))
+    out = []
+    for term in body["$and"] if "$and" in body else [body]:
+        (key, value), = term.items()
+        if key in _OPS:
+            (prop, constant), = value.items()
+            out.append((prop, _OPS[key], constant))
+        else:
+            out.append((key, "eq", value))
+    return out
+
+
+def _network(alts: list[Alternative]) -> _Alpha:
+    """The alpha nodes as rete.c builds them: a constant test is shared by every pattern that reaches it with
+    the same test (findAlpha), a reference to another fact's property never is (storeString gives each
+    reference its own offset, so compareValue never finds it equal)."""
+    from . import engine
+
+    root = _Alpha()
+    internal = [Alternative("", 0, (json.dumps(p, sort_keys=True),), ()) for p in (
+        {"b": {"t": engine.BEGIN}}, *({"x": {"t": kind}} for kind in (engine.INPUT, engine.ANCHOR, engine.DERIVED)),
+        {"y": {"t": "$never"}})]
+    for alt in internal + alts:
+        for pattern in alt.patterns:
+            node = root
+            for prop, op, value in _terms(json.loads(pattern)):
+                if isinstance(value, dict):
+                    child = _Alpha(prop, op, value, reference=True)
+                    node.children[object()] = child
+                else:
+                    key = (prop, op, type(value).__name__, value)
+                    child = node.children.get(key)
+                    if child is None:
+                        child = node.children[key] = _Alpha(prop, op, value)
+                node = child
+                if alt.rule:
+                    node.rules.append(alt)
+    return root
+
+
+def _meets(node: _Alpha, fact: dict) -> bool:
+    if node.prop not in fact:
+        return False
+    if node.reference:
+        return True  # pushed without a test (events.c handleAlpha)
+    have = fact[node.prop]
+    if have is _ANY:
+        return True
+    want = node.value
+    if isinstance(have, str) != isinstance(want, str):
+        return False
+    return _COMPARE[node.op](have, want)
+
+
+_COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
+            "ge": operator.ge}
+
+
+def _height(node: _Alpha, fact: dict, met: list[_Alpha]) -> int:
+    """The most entries the engine's stack holds below `node` once it is popped, whatever order it walks in:
+    it pushes every child the fact meets, then walks each child's subtree above the siblings still waiting."""
+    children = [c for c in node.children.values() if _meets(c, fact)]
+    if not children:
+        return 0
+    met.extend(children)
+    deepest = max(_height(c, fact, met) for c in children)
+    return max(len(children), len(children) - 1 + deepest)
+
+
+def _candidates(constants: list[Any]) -> list[Any]:
+    """Values of one property that meet every combination of its tests: each constant, either side of each
+    number, and a text no test names."""
+    out: list[Any] = []
+    for c in constants:
+        out += [c, c - 1, c + 1] if isinstance(c, int) and not isinstance(c, bool) else [c]
+    if any(isinstance(c, str) for c in constants):
+        out.append("\x00(another value)")
+    return list(dict.fromkeys(out)) or [0]
+
+
+def _allowed(fdef: Any, prop: str, values: list[Any]) -> list[Any]:
+    """Of the candidate values of a property, those a fact sheet can give it (as the engine receives them)."""
+    from . import engine
+
+    if fdef is None or prop != "v":
+        return [v for v in values if not isinstance(v, int) or v in (0, 1)] if prop.startswith("m") else values
+    if fdef.type == "boolean":
+        return [0, 1]
+    if fdef.type == "enum":
+        return list(range(len(fdef.values)))
+    if fdef.type in ("number", "integer", "percent") and fdef.range:
+        low, high = (None if x is None else engine.encode(fdef, x) for x in fdef.range)
+        kept = [v for v in values if (low is None or v >= low) and (high is None or v <= high)]
+        return kept + [x for x in (low, high) if x is not None]
+    return values
+
+
+def _facts_to_try(root: _Alpha, vocab: Vocabulary):
+    """(fact name, its `n` node, engine fact) for every value of every fact the pack tests that could load the
+    stack differently. The root and the `t` node each push one child for any fact, so the walk starts below."""
+    from . import engine
+
+    for t_node in root.children.values():
+        if t_node.prop != "t":
+            continue
+        for n_node in t_node.children.values():
+            if t_node.value == engine.ANCHOR:
+                yield f"(entries of {n_node.value})", n_node, {"t": t_node.value, "c": n_node.value, "s": "(entry)"}
+                continue
+            constants: dict[str, list[Any]] = defaultdict(list)
+            stack = list(n_node.children.values())
+            while stack:
+                node = stack.pop()
+                if not node.reference and node.prop != "s":
+                    constants[node.prop].append(node.value)
+                stack.extend(node.children.values())
+            fdef = vocab.facts.get(n_node.value)
+            subject = "county" if fdef is None or fdef.scope == COUNTY else "(entry)"
+            props = sorted(constants)
+            choices = [_allowed(fdef, p, _candidates(constants[p])) for p in props]
+            combinations = 1
+            for c in choices:
+                combinations *= len(c)
+            base = {"t": t_node.value, "n": n_node.value, "s": subject}
+            if combinations > _FEW_COMBINATIONS:
+                # Many properties (a set fact's members): first let every test of them be met at once, which
+                # can only overstate the load; only if that passes the limit, try every combination.
+                anything = {**base, **{p: _ANY for p in props}}
+                if _height(n_node, anything, []) <= MAX_ALPHA_STACK or combinations > _MAX_COMBINATIONS:
+                    yield n_node.value, n_node, anything
+                    continue
+            for values in itertools.product(*choices):
+                yield n_node.value, n_node, {**base, **dict(zip(props, values))}
+
+
+def alpha_stack(pack: RulePack, vocab: Vocabulary, alts: list[Alternative] | None = None) -> dict[str, tuple[int, list[Alternative]]]:
+    """For each fact the pack tests: the most entries the engine's matching stack holds for one value of it,
+    and the alternatives whose tests that value meets."""
+    root = _network(alts if alts is not None else alternatives(pack, vocab))
+    worst: dict[str, tuple[int, list[Alternative]]] = {}
+    for name, start, fact in _facts_to_try(root, vocab):
+        met: list[_Alpha] = []
+        height = max(1, _height(start, fact, met))
+        if height > worst.get(name, (-1, []))[0]:
+            worst[name] = (height, [a for node in met for a in node.rules])
+    return worst
+
+
+def _alpha_stack(pack: RulePack, vocab: Vocabulary, alts: list[Alternative]) -> list[Problem]:
+    out = []
+    order = {rule.id: i for i, rule in enumerate(pack.rules)}
+    for name, (height, met) in sorted(alpha_stack(pack, vocab, alts).items()):
+        if height > MAX_ALPHA_STACK:
+            first = min(met, key=lambda a: order.get(a.rule, 0), default=None) or alts[0]
+            out.append(problem(
+                pack.path, first.line,
+                f"one value of '{name}' can meet {height} engine tests at once (first: rule {first.rule}); the engine "
+                f"holds at most {MAX_ALPHA_STACK} and cannot evaluate such a county beyond.",
+                f"'{name}' 的一个取值可同时满足 {height} 个引擎判断 (第一条: 规则 {first.rule}), 超过引擎上限 {MAX_ALPHA_STACK}, "
+                f"无法评估。",
+                fix_en="Derive the shared condition once and read the derived fact, or split the pack.",
+                fix_zh="请用一条推导规则得出该条件, 其他规则读取推导结果; 或拆分规则包。"))
     return out

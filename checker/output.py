@@ -21,7 +21,10 @@ MARKERS = {
     "template": ("# policycheck 事实表模板",),
     "compare": ("整改进展对比", '"same_county"', "已整改 closed:"),
     "coverage": ("条文覆盖情况", "[E] encoded (rules)", '"sentences"'),
+    "batch": ('<meta name="generator" content="policycheck', '"tool_version"'),
 }
+# The Excel summary is a zip; its workbook names this sheet.
+_BATCH_WORKBOOK_MARK = "达标率矩阵".encode("utf-8")
 _PEEK = 64 * 1024 * 1024  # a report is far smaller; a bigger file is not ours
 
 
@@ -56,6 +59,8 @@ def guard_target(path: Path, command: str, inputs: Iterable[str | Path | None] =
 
 def made_by(path: Path, command: str) -> bool:
     """Whether `path` looks like an output of `command` (an unfilled template, for `template`)."""
+    if command == "batch" and path.suffix.lower() == ".xlsx":
+        return _our_workbook(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read(_PEEK + 1)
@@ -69,6 +74,17 @@ def made_by(path: Path, command: str) -> bool:
     if not any(marker in text for marker in MARKERS[command]):
         return False
     return command != "template" or not _filled(text)
+
+
+def _our_workbook(path: Path) -> bool:
+    """A batch's summary.xlsx: a workbook whose first sheet is the batch's matrix."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            return _BATCH_WORKBOOK_MARK in book.read("xl/workbook.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return path.stat().st_size == 0 if path.exists() else False
 
 
 def _filled(text: str) -> bool:
@@ -124,7 +140,8 @@ def write_atomic(path: Path, content: str | bytes, durable: bool = True) -> None
     if is_special(path):
         _write_in_place(path, data)
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    # A short temporary name: the target's own name may already be as long as a name can be.
+    fd, tmp = tempfile.mkstemp(prefix=".policycheck-", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -133,12 +150,15 @@ def write_atomic(path: Path, content: str | bytes, durable: bool = True) -> None
                 os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:  # an interrupt (Ctrl-C) too: never leave the temporary file behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise OutputError(problem(path, None, f"cannot write the report: {exc.strerror}.", f"无法写入报告: {exc.strerror}。")) from None
+        if isinstance(exc, OSError):
+            raise OutputError(problem(path, None, f"cannot write the report: {exc.strerror}.",
+                                      f"无法写入报告: {exc.strerror}。")) from None
+        raise
 
 
 def _write_in_place(path: Path, data: bytes) -> None:

@@ -97,6 +97,11 @@ def _county_fields_match(sheet: FactSheet, packs: list[RulePack], library: Libra
         if fdef is None or not fdef.from_county or fdef.type != "enum" or name in sheet.values.get("county", {}):
             continue
         given = getattr(sheet.county, fdef.from_county, "")
+        official = _official_name(sheet, packs, library) if fdef.from_county == "name" else None
+        value = fdef.option(official) if official else None
+        if value is not None:  # 青岛西海岸新区 (or code 370211) is 黄岛区 in the text
+            sheet.values.setdefault("county", {})[name] = value
+            continue
         if given:
             allowed = "".join(f"「{v}」" for v in fdef.values)
             raise FactSheetError(problem(
@@ -104,6 +109,17 @@ def _county_fields_match(sheet: FactSheet, packs: list[RulePack], library: Libra
                 f"choices: {allowed}.", f"{fdef.label}: 未识别 '{given}', 可选: {allowed}。",
                 fix_en="Write the name as listed (the code matched a county of this pack).",
                 fix_zh="请按所列名称填写 county 中的名称 (代码已对应本规则包的区县)。"))
+
+
+def _official_name(sheet: FactSheet, packs: list[RulePack], library: Library) -> str | None:
+    """The text's name for this county: the jurisdiction with its code (a code match wins), else by alias."""
+    code = sheet.county.code
+    if code:
+        for pack in packs:
+            for place in pack.jurisdictions:
+                if place.code == code:
+                    return place.name
+    return library.official_name(sheet.county.name)
 
 
 def judge(sheet: FactSheet, library: Library, request: CheckRequest) -> Checked:

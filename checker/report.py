@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .batchfiles import shown_name
 from .evaluate import Evaluation
 from .findings import CATEGORY_ZH, STATUS_ZH, STATUSES, summarise, summarise_categories
 from .library import templates_dir
@@ -37,7 +38,7 @@ def run_data(ev: Evaluation, vocab: Vocabulary, rectify_by: dt.date | None = Non
         "as_of": ev.as_of.isoformat(),
         "county": {"name": county.name, "code": county.code, "province": county.province, "city": county.city,
                    "kind": county.kind, "report_date": county.report_date.isoformat() if county.report_date else None},
-        "input": Path(ev.sheet.path).name,
+        "input": shown_name(Path(ev.sheet.path).name),  # a GBK file name from a Windows archive, decoded
         "input_sha256": ev.sheet.sha256,
         "input_note": ev.sheet.encoding_note,
         "vocabulary_sha256": vocab.sha256,

@@ -59,15 +59,38 @@ def write_workbook(spec: WorkbookSpec) -> bytes:
     _guide(guide, spec)
     _county_sheet(book.create_sheet(layout.COUNTY), spec, lists)
     _facts_sheet(book.create_sheet(layout.FACTS), spec, lists)
-    for name, coll in spec.vocab.collections.items():
+    # the sheet's own collections first, in its order, so YAML → xlsx → YAML keeps every entry where it was
+    order = [*spec.entries, *(n for n in spec.vocab.collections if n not in spec.entries)]
+    for name in order:
+        coll = spec.vocab.collections[name]
         members = [f for f in spec.facts if f.scope == name]
         if members or spec.entries.get(name) or name in spec.listed_empty:
             _collection_sheet(book.create_sheet(_title(coll.label)), name, members, spec, lists)
     book.move_sheet(options, offset=len(book.sheetnames))
     options.sheet_state = "hidden"
     book.active = 1  # opens on 基本信息, the first sheet to fill
+    book.properties.creator = "policycheck"
     out = io.BytesIO()
     book.save(out)
+    return _reproducible(out.getvalue())
+
+
+def _reproducible(data: bytes) -> bytes:
+    """The same workbook for the same sheet: no save-time stamps in the document properties or the zip."""
+    import re
+    import zipfile
+
+    stamp = b"2000-01-01T00:00:00Z"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", body)
+            entry = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, body)
     return out.getvalue()
 
 

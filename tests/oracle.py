@@ -158,11 +158,19 @@ def _foreign(pack: RulePack | None, rule: Rule, scope: _Scope) -> bool:
     return county.name not in {j.name for j in pack.policy.jurisdictions if j.code == unit.county}
 
 
-def _periods_done(every: str, as_of: dt.date) -> int:
-    """Whole periods of as_of's year ended on or before as_of (the period's last day counts)."""
+def _periods_done(every: str, as_of: dt.date, start: dt.date | None = None) -> int:
+    """Whole periods of as_of's year ended on or before as_of (the period's last day counts), less those
+    that had ended before the text came into force in that year."""
     months = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}[every]
-    ended_months = as_of.month if (as_of + dt.timedelta(days=1)).day == 1 else as_of.month - 1
-    return ended_months // months
+
+    def done(day: dt.date) -> int:
+        ended_months = day.month if (day + dt.timedelta(days=1)).day == 1 else day.month - 1
+        return ended_months // months
+
+    owed = done(as_of)
+    if start is not None and start.year == as_of.year and (start.month, start.day) != (1, 1):
+        owed -= done(start - dt.timedelta(days=1))
+    return max(owed, 0)
 
 
 def check(rule: Rule, scope: _Scope, as_of: dt.date, pack: RulePack | None = None) -> str:
@@ -184,11 +192,18 @@ def check(rule: Rule, scope: _Scope, as_of: dt.date, pack: RulePack | None = Non
     due = deadline.resolve(scope.sheet.values.get(COUNTY, {}))
     if due is None:  # a template whose year fact was not submitted
         return "missing"
+    start = pack.in_force_from if pack is not None else None
     if due <= as_of:
+        if rule.periodic is not None and start is not None and start.year == due.year:
+            # the text's first year: only the periods from its start are owed
+            known, done = scope.lookup(rule.require.fact)
+            if known and done >= _periods_done(rule.periodic.every, due, start) * rule.periodic.times:
+                return "pass"
         return "fail"
     if rule.periodic is not None and as_of.year == due.year:
         known, done = scope.lookup(rule.require.fact)
-        if not known or done < _periods_done(rule.periodic.every, as_of) * rule.periodic.times:
+        start = pack.in_force_from if pack is not None else None
+        if not known or done < _periods_done(rule.periodic.every, as_of, start) * rule.periodic.times:
             return "fail"
     return "not_due"
 

@@ -118,20 +118,23 @@ def test_batch_writes_every_good_report_and_names_the_broken_sheet(cli, tmp_path
     folder = tmp_path / "sheets"
     folder.mkdir()
     for i, share in enumerate((50, 70, 80, 40, 66)):
-        (folder / f"c{i}.yaml").write_text(demo_sheet(f"grassroots_share: {share}", name=f"示范区{i}"), encoding="utf-8")
+        (folder / f"c{i}.yaml").write_text(demo_sheet(f"grassroots_share: {share}", name=f"示范区{i}", code=f"11010{i + 1}"),
+                                           encoding="utf-8")
     (folder / "broken.yaml").write_text("county: {name: 坏}\nfacts:\n  grassroots_shar: 1\n", encoding="utf-8")
     out = tmp_path / "out"
     result = cli("batch", folder, "-o", out, "--rules", DEMO_RULES, "-p", "demo", "--as-of", "2026-01-01", "-j", "2")
-    assert result.exit_code == 1, result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted([f"c{i}.html" for i in range(5)] + ["summary.html", "summary.json"])
+    assert result.exit_code == 2, result.output  # a sheet could not be read
+    assert sorted(p.name for p in out.iterdir()) == sorted([f"c{i}.yaml.html" for i in range(5)]
+                                                          + ["summary.html", "summary.json", "summary.xlsx"])
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["counties"] == 5 and summary["totals"]["fail"] == 2
-    assert [b["file"] for b in summary["unreadable"]] == [str(folder / "broken.yaml")]
+    assert summary["counts"]["judged"] == 5 and summary["totals"]["fail"] == 2
+    assert [b["file"] for b in summary["unreadable"]] == ["broken.yaml"]
     assert "did you mean 'grassroots_share'" in summary["unreadable"][0]["error"]
+    assert str(tmp_path) not in summary["unreadable"][0]["error"]
     assert summary["clauses"][0]["rule"] == "DM-001" and summary["clauses"][0]["counties"] == 2
     html = (out / "summary.html").read_text(encoding="utf-8")
     assert "broken.yaml" in html and "示范区3" in html
-    assert "broken.yaml" in result.stderr
+    assert "broken.yaml" in result.stderr and "1 份事实表无法读取" in result.stderr
 
 
 def test_an_unfilled_template_is_a_valid_sheet_with_everything_missing(cli, write):

@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+import yaml
 
 from checker.facts import load_fact_sheet
 from checker.library import load_library
@@ -235,8 +236,28 @@ def test_a_waiver_names_its_entry_in_either_script_and_bracket_width(cli, write)
 
 def test_a_name_the_pack_does_not_recognise_says_so_with_the_choices(cli, tmp_path):
     text = (EXAMPLES / "qingdao-laixi.yaml").read_text(encoding="utf-8").replace("name: 莱西市", "name: 萊西")
+    text = "\n".join(line for line in text.splitlines() if not line.strip().startswith("code:")) + "\n"
     sheet = tmp_path / "c.yaml"
-    sheet.write_text(text, encoding="utf-8")  # the code still names 莱西市, so qingdao-2025 applies
+    sheet.write_text(text, encoding="utf-8")
     result = cli("run", sheet, "--format", "json")
+    # no code to decide it, and 萊西 is no place's name: refused, naming the places the packs cover
     assert result.exit_code == 2, result.stderr
-    assert "所属区市 (青岛市): 未识别 '萊西', 可选: 「黄岛区」「城阳区」「即墨区」「胶州市」「平度市」「莱西市」" in result.stderr
+    assert "没有按辖区适用于 '萊西' 的规则包" in result.stderr and "莱西市" in result.stderr
+
+
+@pytest.mark.parametrize("name, code", [("青岛西海岸新区", "370211"), ("西海岸新区", None), ("萊西", "370285")])
+def test_the_texts_name_for_a_county_comes_from_its_code_or_an_official_alternative(cli, tmp_path, name, code):
+    # A code match always wins; without a code, a jurisdiction's aliases (青岛西海岸新区 for 黄岛区) are accepted.
+    sheet = yaml.safe_load((EXAMPLES / "qingdao-laixi.yaml").read_text(encoding="utf-8"))
+    sheet["county"]["name"] = name
+    if code:
+        sheet["county"]["code"] = code
+    else:
+        sheet["county"].pop("code", None)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    result = cli("run", path, "--format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    data = json.loads(result.stdout)
+    assert data["packs"][0]["id"] == "qingdao-2025"
+    assert not [f for f in data["findings"] if f["status"] == "missing" and "所属区市" in " ".join(f["missing"])]

@@ -1,0 +1,86 @@
+"""The province summary as an Excel workbook (summary.xlsx): what an office forwards.
+
+Two sheets: the matrix (counties × the documents' sections, grouped by city) and
+the per-county counts by status. The same summary gives the same bytes: the
+workbook's timestamps are fixed (openpyxl stamps the time of saving).
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import Any
+
+from .findings import STATUS_ZH, STATUSES
+
+_FIXED = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def workbook_bytes(summary: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="F3F4F6")
+    city_fill = PatternFill("solid", fgColor="E8EAED")
+    matrix = book.active
+    matrix.title = "达标率矩阵"
+    as_of = summary["as_of"] or "各事实表的报告日期"
+    matrix.append([f"政策落实情况汇总 · 评估日期 {as_of} · policycheck {summary['tool_version']}"])
+    matrix.append(["依据文件: " + "; ".join(f"{p['title']} ({p['id']}@{'、'.join(p['versions'])})" for p in summary["packs"])])
+    matrix.append([])
+    fixed = ["地市", "县(市、区)", "代码", "报告日期", "未达标", "事实表"]
+    matrix.append(fixed + [c["pack_title"] for c in summary["columns"]])
+    matrix.append([""] * len(fixed) + [c["label"] for c in summary["columns"]])
+    for row in (4, 5):
+        for cell in matrix[row]:
+            cell.font, cell.fill = bold, head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for group in summary["groups"]:
+        matrix.append([group["city"]])
+        matrix.cell(matrix.max_row, 1).font = bold
+        for cell in matrix[matrix.max_row]:
+            cell.fill = city_fill
+        for r in group["rows"]:
+            rates = [c["rate"] / 100 if c["rate"] is not None else "—" if c["applies"] else "" for c in r["cells"]]
+            matrix.append([group["city"], r["name"], r["code"] or "", r["report_date"] or "", r["gaps"], r["file"]] + rates)
+            for cell in matrix[matrix.max_row][len(fixed):]:
+                if isinstance(cell.value, float):
+                    cell.number_format = "0%"
+    for i, width in enumerate([12, 14, 9, 11, 7, 28] + [12] * len(summary["columns"]), start=1):
+        matrix.column_dimensions[get_column_letter(i)].width = width
+    matrix.freeze_panes = "C6"
+
+    counts = book.create_sheet("各县计数")
+    counts.append(["地市", "县(市、区)", "代码", "报告日期", "评估日期", "事实表", "规则包"] + [STATUS_ZH[s] for s in STATUSES] + ["重复"])
+    for cell in counts[1]:
+        cell.font, cell.fill = bold, head_fill
+    for group in summary["groups"]:
+        for r in group["rows"]:
+            counts.append([group["city"], r["name"], r["code"] or "", r["report_date"] or "", r["as_of"], r["file"],
+                           ", ".join(r["packs"])] + [r["summary"][s] for s in STATUSES]
+                          + ["; ".join(d["file"] for d in r["duplicate_of"])])
+    for i, width in enumerate([12, 14, 9, 11, 11, 28, 26] + [8] * len(STATUSES) + [24], start=1):
+        counts.column_dimensions[get_column_letter(i)].width = width
+    counts.freeze_panes = "C2"
+    raw = io.BytesIO()
+    book.save(raw)
+    return _fixed_times(raw.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The workbook with every timestamp fixed, so the bytes depend on the content alone."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _STAMP.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, _FIXED)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, content)
+    return out.getvalue()
