@@ -103,20 +103,20 @@ def _run_file(library: Library, pack_id: str, path: Path) -> list[tuple[CaseResu
         return [(CaseResult(str(path), exc.problem.where.line or 0 if exc.problem.where else 0, "(file)", [exc.problem.render()],
                             malformed=True), pack_id)]
     if not isinstance(data, LineMap) or not isinstance(data.get("cases"), LineList):
-        return [(CaseResult(str(path), 1, "(file)", [f"{path}:1: a case file needs 'cases:' (a list)"], malformed=True), pack_id)]
+        return [(CaseResult(str(path), 1, "(file)", [f"{path}:1: 用例文件须有 'cases:' 列表 / a case file needs 'cases:' (a list)"], malformed=True), pack_id)]
     spec = str(data.get("pack") or pack_id)
     defaults = data.get("defaults") or _plain({})
     bad = _shape_errors(defaults, ("county", "facts"))
     if not isinstance(defaults, LineMap) or bad:
         where = f"{path}:{data.line_of('defaults')}"
         return [(CaseResult(str(path), data.line_of("defaults"), "(defaults)",
-                            [f"{where}: defaults: " + ("; ".join(bad) or "must be a mapping with county: and facts:")],
+                            [f"{where}: defaults: " + ("; ".join(bad) or "应写成含 county: 和 facts: 的映射 / must be a mapping with county: and facts:")],
                             malformed=True), spec)]
     out = []
     for index, case in enumerate(data["cases"]):
         line = data["cases"].line_of(index)
         if not isinstance(case, LineMap):
-            out.append((CaseResult(str(path), line, f"#{index + 1}", [f"{path}:{line}: a case must be a mapping"], malformed=True),
+            out.append((CaseResult(str(path), line, f"#{index + 1}", [f"{path}:{line}: 每个用例应写成映射 (name:、facts:、expect:) / a case must be a mapping"], malformed=True),
                         spec))
             continue
         result = CaseResult(str(path), line, str(case.get("name") or f"#{index + 1}"))
@@ -139,7 +139,7 @@ def _shape_errors(node: Any, mappings: tuple[str, ...]) -> list[str]:
     """Keys of a case (or of defaults) that must be mappings but are not: reported, never a traceback."""
     if not isinstance(node, LineMap):
         return []
-    return [f"line {node.line_of(k)}: '{k}' must be a mapping, not {type(node[k]).__name__}"
+    return [f"第 {node.line_of(k)} 行: '{k}' 应写成映射 / line {node.line_of(k)}: '{k}' must be a mapping, not {type(node[k]).__name__}"
             for k in mappings if node.get(k) is not None and not isinstance(node[k], LineMap)]
 
 
@@ -176,6 +176,10 @@ def _run_case(library: Library, spec: str, defaults: Any, case: LineMap, result:
     return pack.ref
 
 
+def _zh(status: str) -> str:
+    return FINDING_STATUS_ZH.get(status, status)
+
+
 def _plain(values: dict) -> LineMap:
     out = LineMap(values)
     out.line, out.key_lines, out.key_columns = 0, {}, {}
@@ -188,7 +192,7 @@ def _compare(pack, evaluation, case: LineMap, result: CaseResult) -> None:
         by_rule.setdefault(f.rule, {})[f.subject] = f.status
     expect = case.get("expect") or {}
     if not expect and not case.get("derived"):
-        result.errors.append("the case expects nothing (add expect: or derived:)")
+        result.errors.append("用例没有写预期结果 (请写 expect: 或 derived:) / the case expects nothing (add expect: or derived:)")
     for rule_id, wanted in expect.items():
         rule = pack.rule(str(rule_id))
         if rule is None or rule.kind != "check":
@@ -196,7 +200,7 @@ def _compare(pack, evaluation, case: LineMap, result: CaseResult) -> None:
 
             close = get_close_matches(str(rule_id), [r.id for r in pack.rules if r.kind == "check"], n=1)
             hint = f"; did you mean {close[0]}? 是否应为 {close[0]}?" if close else ""
-            result.errors.append(f"line {expect.line_of(rule_id)}: {rule_id} is not a check rule of {pack.ref} "
+            result.errors.append(f"第 {expect.line_of(rule_id)} 行 line {expect.line_of(rule_id)}: {rule_id} is not a check rule of {pack.ref} "
                                  f"({rule_id} 不是 {pack.ref} 的检查规则){hint}")
             continue
         seen = by_rule.get(rule.id, {})
@@ -204,15 +208,18 @@ def _compare(pack, evaluation, case: LineMap, result: CaseResult) -> None:
         for subject, status in pairs:
             status = STATUS_FROM_ZH.get(str(status), status)
             if status not in STATUSES:
-                result.errors.append(f"line {expect.line_of(rule_id)}: unknown status '{status}' (allowed: {', '.join(STATUSES)})")
+                result.errors.append(f"第 {expect.line_of(rule_id)} 行 line {expect.line_of(rule_id)}: 未知的状态 unknown status "
+                                     f"'{status}' (可用 allowed: {', '.join(STATUSES)}; "
+                                     f"{'、'.join(FINDING_STATUS_ZH[s] for s in STATUSES if s in FINDING_STATUS_ZH)})")
                 continue
             targets = seen.items() if subject is None else [(subject, seen.get(str(subject)))]
             if not seen:
-                result.errors.append(f"{rule.id}: produced no finding")
+                result.errors.append(f"{rule.id}: 没有得出结论 produced no finding")
             for name, got in targets:
                 if got != status:
                     label = f" [{name}]" if rule.for_each else ""
-                    result.errors.append(f"{rule.id}{label}: expected {status}, got {got or 'no finding'}")
+                    result.errors.append(f"{rule.id}{label}: 预期 {_zh(status)}, 实际 {_zh(got) if got else '没有结论'} "
+                                         f"(expected {status}, got {got or 'no finding'})")
                 else:
                     result.observed[(rule.id, str(name))] = status
     names = {s.key: s.name for s in evaluation.sheet.subjects}
@@ -224,4 +231,5 @@ def _compare(pack, evaluation, case: LineMap, result: CaseResult) -> None:
             got = derived.get((str(subject), str(fact)))
             if got is not value:
                 shown = "unknown" if got is None else str(got).lower()
-                result.errors.append(f"derived {fact} [{subject}]: expected {str(value).lower()}, got {shown}")
+                result.errors.append(f"推导事实 derived {fact} [{subject}]: 预期 expected {str(value).lower()}, "
+                                     f"实际 got {shown}")

@@ -94,7 +94,8 @@ _pack_option = click.option("-p", "--pack", "packs", multiple=True, metavar="PAC
                             help="Rule pack to apply (repeatable). Default: the packs whose jurisdiction includes the county.")
 
 _force_option = click.option("--force", is_flag=True,
-                             help="Write over -o even if it is an input or a file this command did not write.")
+                             help="Write over -o even if it is an input or a file this command did not write. "
+                                  "即使 -o 是输入文件或不是本命令写出的文件, 也覆盖它。")
 
 
 def _tolerant_streams() -> None:
@@ -571,7 +572,10 @@ def _batch_closing(summary: dict[str, Any], html: Path) -> None:
 @_rules_option
 @_reports_errors
 def lock(rules_dir: str | None) -> None:
-    """Record the hash of every released pack version not yet in rules/releases.lock."""
+    """Record the hash of every released pack version not yet in rules/releases.lock.
+
+    把尚未记入 rules/releases.lock 的已发布版本的哈希值记入其中; 已发布的版本此后不得修改。
+    """
     from .releases import add_to_lock, check_lock
 
     from .library import is_installed_copy
@@ -587,20 +591,26 @@ def lock(rules_dir: str | None) -> None:
     problems = check_lock(_library(rules_dir))
     if problems:
         raise PolicycheckError(problems)
-    click.echo("locked: " + ", ".join(added) if added else "nothing to lock: every released version is locked.")
+    click.echo("已锁定 locked: " + ", ".join(added) if added
+               else "无需锁定 nothing to lock: 已发布的版本都已锁定 every released version is locked.")
 
 
 @main.command()
 @click.argument("old", metavar="PACK@A")
 @click.argument("new", metavar="PACK@B")
 @click.option("--facts", "facts_path", type=click.Path(dir_okay=False), default=None,
-              help="Also show which verdicts of this fact sheet flip between the versions.")
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="As-of date for --facts (default: its report_date).")
+              help="Also show which verdicts of this fact sheet flip between the versions. "
+                   "同时列出该事实表在两个版本下结论改变的规则。")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+              help="As-of date for --facts (default: its report_date). --facts 的评估日期 (默认: 事实表的 report_date)。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_rules_option
 @_reports_errors
 def diff(old: str, new: str, facts_path: str | None, as_of: str | None, fmt: str, rules_dir: str | None) -> None:
-    """Rules added, removed and changed between two versions of a pack."""
+    """Rules added, removed and changed between two versions of a pack.
+
+    列出同一规则包两个版本之间新增、删除和改动的规则。
+    """
     from .diff import diff_packs, flipped, render_text
 
     for spec in (old, new):
@@ -678,7 +688,8 @@ def _judge_sheet(path: Path, packs: tuple[str, ...], rules_dir: str | None) -> d
 @main.command()
 @click.argument("pack_spec", metavar="PACK[@VERSION]")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of standard output.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write here instead of standard output. 写入此文件, 而不是输出到屏幕。")
 @click.option("--strict", is_flag=True, help="Exit 1 when any sentence is not yet considered. 有尚未考虑的句子时退出码为 1。")
 @_force_option
 @_rules_option
@@ -730,11 +741,12 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
     results = run_cases(library, {p.partition("@")[0] for p in pack_ids} or None)
     failed = malformed = lacking = 0
     for report in results:
-        click.echo(f"== {report.pack_ref}: {report.passed}/{len(report.cases)} cases pass; "
-                   f"check rules driven to fail {report.fail_coverage:.0%}, to pass {report.pass_coverage:.0%}, "
-                   f"to missing {report.coverage_of('missing'):.0%} ({report.check_rules} check rules)")
+        click.echo(f"== {report.pack_ref}: {report.passed}/{len(report.cases)} 个用例通过 cases pass; "
+                   f"有用例的检查规则 check rules driven to 未达标 fail {report.fail_coverage:.0%}, "
+                   f"达标 pass {report.pass_coverage:.0%}, 待补充 missing {report.coverage_of('missing'):.0%} "
+                   f"(共 {report.check_rules} 条 check rules)")
         for case in report.cases:
-            mark = "ok  " if case.ok else "FAIL"
+            mark = "ok   通过" if case.ok else "FAIL 失败"
             click.echo(f"  {mark} {case.file}:{case.line} {case.name}")
             for message in case.errors:
                 click.echo(f"       {message}")
@@ -742,7 +754,8 @@ def test_cases(pack_ids: tuple[str, ...], rules_dir: str | None) -> None:
         malformed += sum(1 for case in report.cases if case.malformed)
         lacking += _lacking_cases(report)
     if not results:
-        raise UsageError(problem(None, None, "no test cases found (rules/<pack>/tests/*.yaml).", "未找到测试用例。"))
+        raise UsageError(problem(None, None, "no test cases found (rules/<pack>/tests/*.yaml).",
+                                 "未找到测试用例 (rules/<规则包>/tests/*.yaml)。"))
     if malformed:
         click.echo(f"错误: {malformed} 个测试用例的写法有误 (见上), 未能运行。\n"
                    f"error: {malformed} test case(s) are malformed (see above) and could not run.", err=True)

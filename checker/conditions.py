@@ -50,9 +50,10 @@ Expr = Union[Test, All, Any_, Not]
 class ConditionError(ValueError):
     """A condition is malformed; `where` is the YAML container holding it."""
 
-    def __init__(self, message: str, where: Any = None, key: Any = None):
+    def __init__(self, message: str, where: Any = None, key: Any = None, zh: str = ""):
         super().__init__(message)
         self.where, self.key = where, key
+        self.zh = zh or message
 
 
 def parse(node: Any, set_members: dict[str, list[str]]) -> Expr:
@@ -62,49 +63,56 @@ def parse(node: Any, set_members: dict[str, list[str]]) -> Expr:
     `fact.member`, so that the engine only ever compares scalars.
     """
     if not isinstance(node, dict):
-        raise ConditionError("a condition must be a mapping such as {fact: NAME, ge: 65}")
+        raise ConditionError("a condition must be a mapping such as {fact: NAME, ge: 65}",
+                             zh="条件应写成映射, 如 {fact: 事实名, ge: 65}")
     logical = [k for k in ("all", "any", "not") if k in node]
     if logical:
         if len(node) != 1:
-            raise ConditionError(f"'{logical[0]}' must stand alone in its mapping", node)
+            raise ConditionError(f"'{logical[0]}' must stand alone in its mapping", node,
+                                 zh=f"'{logical[0]}' 所在的映射中不能再写其他键")
         key = logical[0]
         if key == "not":
             return Not(parse(node["not"], set_members))
         items = node[key]
         if not isinstance(items, list) or not items:
-            raise ConditionError(f"'{key}' takes a non-empty list of conditions", node, key)
+            raise ConditionError(f"'{key}' takes a non-empty list of conditions", node, key,
+                                 zh=f"'{key}' 后应为非空的条件列表")
         parts = tuple(parse(item, set_members) for item in items)
         return All(parts) if key == "all" else Any_(parts)
     if "fact" not in node:
-        raise ConditionError("a condition needs 'fact' (or one of all/any/not)", node)
+        raise ConditionError("a condition needs 'fact' (or one of all/any/not)", node,
+                             zh="条件须写 'fact' (或 all/any/not 之一)")
     fact = node["fact"]
     ops = [k for k in node if k != "fact"]
     if len(ops) != 1 or ops[0] not in OPERATORS:
         shown = ", ".join(map(str, ops)) or "none"
         raise ConditionError(f"a test needs exactly one operator (found: {shown}; allowed: {', '.join(OPERATORS)})",
-                             node, ops[0] if ops else None)
+                             node, ops[0] if ops else None,
+                             zh=f"每个判断须且只能有一个运算符 (现有: {shown}; 可用: {'、'.join(OPERATORS)})")
     op, value = ops[0], node[ops[0]]
     if op in COMPARISONS:
         if isinstance(value, (list, dict)) or value is None:
-            raise ConditionError(f"'{op}' compares with a single value", node, op)
+            raise ConditionError(f"'{op}' compares with a single value", node, op, zh=f"'{op}' 只能与单个值比较")
         return Test(fact, op, value)
     if op == "between":
         if not (isinstance(value, list) and len(value) == 2):
-            raise ConditionError("'between' takes [low, high]", node, op)
+            raise ConditionError("'between' takes [low, high]", node, op, zh="'between' 应写作 [下限, 上限]")
         return All((Test(fact, "ge", value[0]), Test(fact, "le", value[1])))
     if op == "in":
         if not isinstance(value, list) or not value:
-            raise ConditionError("'in' takes a non-empty list of values", node, op)
+            raise ConditionError("'in' takes a non-empty list of values", node, op, zh="'in' 后应为非空的取值列表")
         return Any_(tuple(Test(fact, "eq", v) for v in value))
     # includes
     members = set_members.get(fact)
     if members is None:
-        raise ConditionError(f"'includes' applies only to facts of type set; '{fact}' is not one", node, op)
+        raise ConditionError(f"'includes' applies only to facts of type set; '{fact}' is not one", node, op,
+                             zh=f"'includes' 只能用于 set 类型的事实; '{fact}' 不是")
     wanted = value if isinstance(value, list) else [value]
     unknown = [w for w in wanted if w not in members]
     if unknown or not wanted:
         raise ConditionError(f"'includes' lists values that '{fact}' does not allow: {unknown} "
-                             f"(allowed: {', '.join(members)})", node, op)
+                             f"(allowed: {', '.join(members)})", node, op,
+                             zh=f"'includes' 列出了 '{fact}' 不允许的值: {unknown} (可用: {'、'.join(members)})")
     return All(tuple(Test(f"{fact}.{w}", "eq", True) for w in wanted))
 
 
@@ -134,7 +142,8 @@ def dnf(expr: Expr) -> list[tuple[Test, ...]]:
     for part in expr.parts:
         conj = [a + b for a in conj for b in dnf(part)]
         if len(conj) > MAX_CONJUNCTS * 4:
-            raise ConditionError(f"the condition expands to more than {MAX_CONJUNCTS} alternatives; simplify it")
+            raise ConditionError(f"the condition expands to more than {MAX_CONJUNCTS} alternatives; simplify it",
+                                 zh=f"条件展开后超过 {MAX_CONJUNCTS} 种情形, 请简化")
     return _dedupe([tuple(dict.fromkeys(c)) for c in conj])
 
 

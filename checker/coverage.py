@@ -100,10 +100,11 @@ def text_coverage(pack: RulePack) -> dict[str, Any]:
 
 def render_text(cov: dict[str, Any]) -> str:
     mark = {"encoded": "E", "uncheckable": "U", "open": "?", "heading": "H"}
-    lines = [f"{cov['pack']} 《{cov['title']}》: {cov['total']} sentences — encoded {cov['counts']['encoded']}, "
-             f"uncheckable {cov['counts']['uncheckable']}, not yet considered {cov['counts']['open']}, "
-             f"headings {cov['counts']['heading']}",
-             "[E] encoded (rules)  [U] judged uncheckable (reason)  [?] not yet considered  [H] heading or title"]
+    c = cov["counts"]
+    lines = [f"{cov['pack']} 《{cov['title']}》: 共 {cov['total']} 句 sentences — 已编码 encoded {c['encoded']}, "
+             f"不可核查 uncheckable {c['uncheckable']}, 尚未考虑 not yet considered {c['open']}, 标题 headings {c['heading']}",
+             "[E] 已编码 encoded (规则 rules)  [U] 不可核查 uncheckable (理由 reason)  [?] 尚未考虑 not yet considered  "
+             "[H] 标题 heading or title"]
     for s in cov["sentences"]:
         detail = ", ".join(s["rules"]) if s["rules"] else "; ".join(s["reasons"])
         lines.append(f"[{mark[s['status']]}] {s['line']:>3}  {s['text']}" + (f"   ⟨{detail}⟩" if detail else ""))

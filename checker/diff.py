@@ -50,7 +50,7 @@ def flipped(old_findings: list, new_findings: list) -> list[dict[str, Any]]:
 
 def render_text(d: dict[str, Any]) -> str:
     lines = [f"{d['from']} → {d['to']}",
-             f"in force: {' – '.join(d['in_force']['from'])}  →  {' – '.join(d['in_force']['to'])}"]
+             f"有效期 in force: {' – '.join(d['in_force']['from'])}  →  {' – '.join(d['in_force']['to'])}"]
     for r in d["added"]:
         lines.append(f"+ {r['id']} [{r['section']}] {r['requirement']} | 目标 {r['target']} | 期限 {r['deadline'] or '—'} | 牵头 {r['lead']}")
     for r in d["removed"]:
@@ -60,9 +60,10 @@ def render_text(d: dict[str, Any]) -> str:
         for field, change in c["changes"].items():
             lines.append(f"    {field}: {change['from']!s} → {change['to']!s}")
     if "flipped" in d:
-        lines.append(f"verdicts that flip for {d['facts']}:" if d["flipped"] else f"no verdict flips for {d['facts']}")
+        lines.append(f"{d['facts']} 结论改变的规则 verdicts that flip:" if d["flipped"]
+                     else f"{d['facts']} 没有结论改变 no verdict flips")
         for f in d["flipped"]:
             lines.append(f"    {f['rule']} ({f['subject']}): {f['from']} → {f['to']}")
     if not (d["added"] or d["removed"] or d["changed"]):
-        lines.append("no rule changed")
+        lines.append("规则没有变化 no rule changed")
     return "\n".join(lines) + "\n"

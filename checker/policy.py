@@ -75,19 +75,23 @@ def load_policy(folder: Path) -> Policy:
     except YamlSourceError as exc:
         raise RulePackError(exc.problem) from None
     if not isinstance(meta, LineMap):
-        raise RulePackError(problem(meta_path, 1, "policy metadata must be a mapping."))
+        raise RulePackError(problem(meta_path, 1, "policy metadata must be a mapping.",
+                                            "policy.yaml 应为 键: 值 的映射 (id、title、issuer 等)。"))
     missing = [k for k in ("id", "title", "issuer") if not meta.get(k)]
     if missing:
-        raise RulePackError(problem(meta_path, meta.line, f"policy metadata lacks: {', '.join(missing)}."))
+        raise RulePackError(problem(meta_path, meta.line, f"policy metadata lacks: {', '.join(missing)}.",
+                                            f"policy.yaml 缺少: {'、'.join(missing)}。"))
     try:
         text = text_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulePackError(problem(text_path, None, f"cannot read the clean text: {exc}.")) from None
+        raise RulePackError(problem(text_path, None, f"cannot read the clean text: {exc}.",
+                                            f"无法读取原文 text.txt (须为 UTF-8 文本): {exc}。")) from None
     juris = []
     listed = meta.get("jurisdictions") or []
     if not isinstance(listed, list):
         raise RulePackError(problem(meta_path, meta.line_of("jurisdictions"),
-                                    "jurisdictions must be a list of {name: …, code: \"…\"}."))
+                                    "jurisdictions must be a list of {name: …, code: \"…\"}.",
+                                    "jurisdictions 应为列表, 每项写作 {name: …, code: \"…\"}。"))
     for item in listed:
         if isinstance(item, dict) and item.get("name"):
             code = item.get("code")
@@ -100,11 +104,13 @@ def load_policy(folder: Path) -> Policy:
     for name in meta.get("texts") or {}:
         other = folder / str(name)
         if other.name != str(name) or other.name == DEFAULT_TEXT:
-            raise RulePackError(problem(meta_path, meta.line_of("texts"), f"texts: '{name}' must be a file name in {folder}, not text.txt."))
+            raise RulePackError(problem(meta_path, meta.line_of("texts"), f"texts: '{name}' must be a file name in {folder}, not text.txt.",
+                                            f"texts: '{name}' 应为 {folder} 中 text.txt 以外的文件名。"))
         try:
             texts[other.name] = other.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise RulePackError(problem(meta_path, meta.line_of("texts"), f"cannot read the clean text {other}: {exc}.")) from None
+            raise RulePackError(problem(meta_path, meta.line_of("texts"), f"cannot read the clean text {other}: {exc}.",
+                                            f"无法读取原文 {other} (须为 UTF-8 文本): {exc}。")) from None
     sections = meta.get("sections") or {}
     return Policy(
         id=str(meta["id"]), title=str(meta["title"]), issuer=str(meta["issuer"]),

@@ -31,7 +31,8 @@ def read_lock(library: Library) -> tuple[dict[str, str], LineMap | None]:
     if data is None:
         return {}, None
     if not isinstance(data, LineMap):
-        raise RulePackError(problem(path, 1, "the lock must map PACK@VERSION to a sha256."))
+        raise RulePackError(problem(path, 1, "the lock must map PACK@VERSION to a sha256.",
+                                    "锁定文件的每一行应为 规则包@版本号: sha256 哈希值。"))
     return {str(k): str(v) for k, v in data.items()}, data
 
 
@@ -46,13 +47,18 @@ def check_lock(library: Library) -> list[Problem]:
         want = locked.get(pack.ref)
         if want is None:
             problems.append(problem(pack.path, 1, f"{pack.ref} is released but not in {LOCK_NAME}.",
-                                    fix_en="Run `policycheck lock` (or mark the pack `released: false` while drafting)."))
+                                    f"{pack.ref} 已发布, 但未记入 {LOCK_NAME}。",
+                                    fix_en="Run `policycheck lock` (or mark the pack `released: false` while drafting).",
+                                    fix_zh="请运行 policycheck lock (起草期间请在包头写 released: false)。"))
         elif want != pack.sha256:
             line = node.line_of(pack.ref) if node is not None else None
             problems.append(problem(pack.path, None,
                                     f"{pack.ref} was released with sha256 {want[:12]}… ({path.name}:{line}) but the file now hashes to "
                                     f"{pack.sha256[:12]}…; a released version is never edited.",
-                                    fix_en=f"Restore the released file and put the change in a new version (e.g. {_next(pack.version)})."))
+                                    f"{pack.ref} 发布时的 sha256 为 {want[:12]}… ({path.name}:{line}), 现在文件的哈希值却是 "
+                                    f"{pack.sha256[:12]}…; 已发布的版本不得修改。",
+                                    fix_en=f"Restore the released file and put the change in a new version (e.g. {_next(pack.version)}).",
+                                    fix_zh=f"请恢复已发布的文件, 把改动写进新版本 (如 {_next(pack.version)})。"))
     return problems
 
 

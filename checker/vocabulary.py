@@ -319,24 +319,29 @@ def load_vocabulary(folder: Path) -> Vocabulary:
             continue
         digest.update(path.name.encode() + b"\0" + raw)
         if not isinstance(data, LineMap):
-            problems.append(problem(path, 1, "a vocabulary file must be a mapping with 'facts:' and/or 'collections:'."))
+            problems.append(problem(path, 1, "a vocabulary file must be a mapping with 'facts:' and/or 'collections:'.",
+                                    "词表文件应包含 'facts:' 和/或 'collections:' 段。"))
             continue
         for key in data:
             if key not in ("facts", "collections", "roles"):
-                problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: facts, collections, roles)."))
+                problems.append(problem(path, data.line_of(key), f"unknown top-level key '{key}' (allowed: facts, collections, roles).",
+                                        f"未知的顶层键 '{key}' (可用: facts、collections、roles)。"))
         for section, add in (("roles", _add_role), ("collections", _add_collection), ("facts", _add_fact)):
             node = data.get(section)
             if node is not None and not isinstance(node, LineMap):
-                problems.append(problem(path, data.line_of(section), f"'{section}:' must be a mapping of names to definitions."))
+                problems.append(problem(path, data.line_of(section), f"'{section}:' must be a mapping of names to definitions.",
+                                        f"'{section}:' 应为 名称: 定义 的映射。"))
                 continue
             for name, spec in (node or {}).items():
                 add(vocab, problems, path, node, name, spec)
     for f in vocab.facts.values():
         if f.scope != COUNTY and f.scope not in vocab.collections:
             problems.append(problem(f.source, f.line, f"fact '{f.name}': unknown scope '{f.scope}' "
-                                    f"(allowed: county, {', '.join(vocab.collections)})."))
+                                    f"(allowed: county, {', '.join(vocab.collections)}).",
+                                    f"事实 '{f.name}': 未知的范围 scope '{f.scope}' (可用: county、{'、'.join(vocab.collections)})。"))
         if f.count_of and f.count_of not in vocab.collections:
-            problems.append(problem(f.source, f.line, f"fact '{f.name}': count_of names unknown collection '{f.count_of}'."))
+            problems.append(problem(f.source, f.line, f"fact '{f.name}': count_of names unknown collection '{f.count_of}'.",
+                                    f"事实 '{f.name}': count_of 中的集合 '{f.count_of}' 不存在。"))
     if problems:
         raise RulePackError(problems)
     vocab.sha256 = digest.hexdigest()
@@ -350,10 +355,12 @@ def _add_role(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, na
     line = parent.line_of(name)
     if not _NAME.match(str(name)) or not isinstance(spec, dict) or not spec.get("label") or "{county}" not in str(spec.get("default", "")):
         problems.append(problem(path, line, f"role '{name}' needs a snake_case name, a 'label' and a 'default' name "
-                                "template containing {county} (e.g. \"{county}卫生健康局\")."))
+                                "template containing {county} (e.g. \"{county}卫生健康局\").",
+                                f"角色 '{name}' 须有小写英文名、中文 'label' 和含 {{county}} 的 'default' 名称模板 "
+                                "(如 \"{county}卫生健康局\")。"))
         return
     if name in vocab.roles:
-        problems.append(problem(path, line, f"role '{name}' is declared twice."))
+        problems.append(problem(path, line, f"role '{name}' is declared twice.", f"角色 '{name}' 重复定义。"))
         return
     vocab.roles[name] = RoleDef(name, str(spec["label"]), str(spec["default"]), line)
 
@@ -361,10 +368,11 @@ def _add_role(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, na
 def _add_collection(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: str, spec: Any) -> None:
     line = parent.line_of(name)
     if not isinstance(spec, dict) or not isinstance(spec.get("label"), str) or not spec.get("label"):
-        problems.append(problem(path, line, f"collection '{name}' needs a mapping with at least 'label' (text)."))
+        problems.append(problem(path, line, f"collection '{name}' needs a mapping with at least 'label' (text).",
+                                f"集合 '{name}' 至少须写中文 'label'。"))
         return
     if name in vocab.collections or name in vocab.facts:
-        problems.append(problem(path, line, f"'{name}' is defined twice in the vocabulary."))
+        problems.append(problem(path, line, f"'{name}' is defined twice in the vocabulary.", f"'{name}' 在词表中重复定义。"))
         return
     vocab.collections[name] = CollectionDef(name, spec["label"], spec.get("description", ""), line)
 
@@ -372,49 +380,60 @@ def _add_collection(vocab: Vocabulary, problems: list, path: Path, parent: LineM
 def _add_fact(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: Any, spec: Any) -> None:
     line = parent.line_of(name)
     if not isinstance(name, str) or not _NAME.match(name):
-        problems.append(problem(path, line, f"fact name '{name}' must be lower_snake_case ASCII."))
+        problems.append(problem(path, line, f"fact name '{name}' must be lower_snake_case ASCII.",
+                                f"事实名 '{name}' 应由小写英文字母、数字和下划线组成。"))
         return
     if name in vocab.facts or name in vocab.collections:
         first = vocab.facts.get(name)
         where = f" (first defined in {first.source}:{first.line})" if first else ""
-        problems.append(problem(path, line, f"fact '{name}' is defined twice{where}; the same fact has one definition."))
+        where_zh = f" (第一次定义在 {first.source}:{first.line})" if first else ""
+        problems.append(problem(path, line, f"fact '{name}' is defined twice{where}; the same fact has one definition.",
+                                f"事实 '{name}' 重复定义{where_zh}; 同一事实只能有一个定义。"))
         return
     if not isinstance(spec, LineMap):
-        problems.append(problem(path, line, f"fact '{name}' needs a mapping (label, type, …)."))
+        problems.append(problem(path, line, f"fact '{name}' needs a mapping (label, type, …).",
+                                f"事实 '{name}' 应写成映射 (label、type 等)。"))
         return
     for key in spec:
         if key not in FACT_KEYS:
-            problems.append(problem(path, spec.line_of(key), f"fact '{name}': unknown key '{key}' (allowed: {', '.join(sorted(FACT_KEYS))})."))
+            problems.append(problem(path, spec.line_of(key), f"fact '{name}': unknown key '{key}' (allowed: {', '.join(sorted(FACT_KEYS))}).",
+                                    f"事实 '{name}': 未知的键 '{key}' (可用: {'、'.join(sorted(FACT_KEYS))})。"))
     for key in ("label", "scope", "unit", "count_of", "from_county", "description"):
         if spec.get(key) is not None and not isinstance(spec[key], str):
-            problems.append(problem(path, spec.line_of(key), f"fact '{name}': '{key}' must be text, not {spec[key]!r}."))
+            problems.append(problem(path, spec.line_of(key), f"fact '{name}': '{key}' must be text, not {spec[key]!r}.",
+                                    f"事实 '{name}': '{key}' 应为文字, 不能是 {spec[key]!r}。"))
             return
     ftype = spec.get("type")
     if ftype not in TYPES:
-        problems.append(problem(path, spec.line_of("type"), f"fact '{name}': unknown type '{ftype}' (allowed: {', '.join(TYPES)})."))
+        problems.append(problem(path, spec.line_of("type"), f"fact '{name}': unknown type '{ftype}' (allowed: {', '.join(TYPES)}).",
+                                f"事实 '{name}': 未知的类型 '{ftype}' (可用: {'、'.join(TYPES)})。"))
         return
     if not spec.get("label"):
-        problems.append(problem(path, line, f"fact '{name}' needs a Chinese 'label'."))
+        problems.append(problem(path, line, f"fact '{name}' needs a Chinese 'label'.", f"事实 '{name}' 须有中文标签 'label'。"))
     rng = spec.get("range")
     if ftype == "percent" and rng is None:
         rng = [0, 100]
     if rng is not None:
         if not (isinstance(rng, list) and len(rng) == 2 and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in rng)):
-            problems.append(problem(path, spec.line_of("range"), f"fact '{name}': range must be [low, high] (numbers or null)."))
+            problems.append(problem(path, spec.line_of("range"), f"fact '{name}': range must be [low, high] (numbers or null).",
+                                    f"事实 '{name}': range 应写作 [下限, 上限] (数值或 null)。"))
             rng = None
         else:
             rng = tuple(rng)
     values = spec.get("values") or []
     if ftype in ("enum", "set") and (not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values)):
-        problems.append(problem(path, spec.line_of("values"), f"fact '{name}': type {ftype} needs 'values', a list of strings."))
+        problems.append(problem(path, spec.line_of("values"), f"fact '{name}': type {ftype} needs 'values', a list of strings.",
+                                f"事实 '{name}': {ftype} 类型须写 'values' (可选值列表)。"))
         values = []
     derived = bool(spec.get("derived", False))
     if derived and ftype != "boolean":
-        problems.append(problem(path, line, f"fact '{name}': derived facts are boolean conclusions (type: boolean)."))
+        problems.append(problem(path, line, f"fact '{name}': derived facts are boolean conclusions (type: boolean).",
+                                f"事实 '{name}': 推导事实只能是 是/否 结论 (type: boolean)。"))
     from_county = spec.get("from_county")
     if from_county is not None and (from_county not in FROM_COUNTY or ftype not in ("enum", "text")):
         problems.append(problem(path, spec.line_of("from_county"),
-                                f"fact '{name}': from_county takes one of {', '.join(FROM_COUNTY)} and applies to enum or text facts."))
+                                f"fact '{name}': from_county takes one of {', '.join(FROM_COUNTY)} and applies to enum or text facts.",
+                                f"事实 '{name}': from_county 只能是 {'、'.join(FROM_COUNTY)} 之一, 且只用于 enum 或 text 事实。"))
     unit = spec.get("unit", "%" if ftype == "percent" else "")
     vocab.facts[name] = FactDef(
         name=name, label=spec.get("label", name), type=ftype, scope=spec.get("scope", COUNTY),

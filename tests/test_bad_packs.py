@@ -18,21 +18,30 @@ CYCLE = """  - id: DM-D02
 """
 
 
+# Each mistake is named at its line in Chinese first, then in English beside it.
 @pytest.mark.parametrize("old, new, expected", [
     ("{fact: grassroots_share, ge: 65}", "{fact: grasroots_share, ge: 65}",
-     ":12: error: rule DM-001: require: unknown fact 'grasroots_share'; did you mean 'grassroots_share'"),
+     (":12: 错误: 规则 DM-001: require: 词表中没有事实 'grasroots_share'。是否应为 'grassroots_share'",
+      "error: rule DM-001: require: unknown fact 'grasroots_share'; did you mean 'grassroots_share'")),
     ("{fact: grassroots_share, ge: 65}", "{fact: grassroots_share, gte: 65}",
-     ":12: error: rule DM-001: require: a test needs exactly one operator (found: gte; allowed: eq, ne, lt, le, gt, ge, between, in, includes)"),
+     (":12: 错误: 规则 DM-001: require: 每个判断须且只能有一个运算符 (现有: gte; 可用: eq、ne、lt、le、gt、ge、between、in、includes)",
+      "error: rule DM-001: require: a test needs exactly one operator (found: gte; allowed: eq, ne, lt, le, gt, ge, between, in, includes)")),
     ("quote: 到2025年底,基层诊疗量占比达到65%以上", "quote: 到2025年底,基层诊疗量占比达到60%以上",
-     ":10: 错误: 规则 DM-001: 引文与 policies/demo/text.txt 原文不一致; 最接近的原文 (text.txt 第 2 行): «到2025年底,基层诊疗量占比达到6【5】%以上。"),
-    ("deadline: 2025-12-31", "deadline: 2025年底", ":13: error: rule DM-001: deadline '2025年底' is not a date"),
-    ("  - id: DM-002\n", CYCLE + "  - id: DM-002\n", "error: rule DM-D02: 'fully_unified' is already derived by DM-D01"),
-    ("  - id: DM-003\n", "  - id: DM-002\n", "error: rule id 'DM-002' is used twice (first at line"),
-    ("{fact: lead_is_tcm, eq: true}", "{fact: lead_is_tcm, ge: 1}", "'lead_is_tcm' is true/false; use eq: true or eq: false"),
-    ("{fact: hospital_grade, ge: 二级甲等}", "{fact: hospital_grade, ge: 特级}", "'特级' is not a value of 'hospital_grade'"),
-    ("    lead: 市医保局\n", "", "error: rule DM-002: 'lead' (牵头单位) is required"),
-    ("version: 1.0.0", "version: 1.0", "version '1.0' is not semantic"),
-    ("deadline: '{plan_year}-06-30'", "deadline: '{plan_year}-02-29'", "with a month-day that exists in every year (not 02-29)"),
+     (":10: 错误: 规则 DM-001: 引文与 policies/demo/text.txt 原文不一致; 最接近的原文 (text.txt 第 2 行): «到2025年底,基层诊疗量占比达到6【5】%以上。",)),
+    ("deadline: 2025-12-31", "deadline: 2025年底",
+     (":13: 错误: 规则 DM-001: deadline '2025年底' 不是日期 (YYYY-MM-DD)", "error: rule DM-001: deadline '2025年底' is not a date")),
+    ("  - id: DM-002\n", CYCLE + "  - id: DM-002\n",
+     ("错误: 规则 DM-D02: 'fully_unified' 已由 DM-D01 推导", "error: rule DM-D02: 'fully_unified' is already derived by DM-D01")),
+    ("  - id: DM-003\n", "  - id: DM-002\n",
+     ("错误: 规则编号 'DM-002' 重复使用 (第一次在第", "error: rule id 'DM-002' is used twice (first at line")),
+    ("{fact: lead_is_tcm, eq: true}", "{fact: lead_is_tcm, ge: 1}",
+     ("'lead_is_tcm' 是 是/否 事实, 请写 eq: true 或 eq: false", "'lead_is_tcm' is true/false; use eq: true or eq: false")),
+    ("{fact: hospital_grade, ge: 二级甲等}", "{fact: hospital_grade, ge: 特级}",
+     ("'特级' 不是 'hospital_grade' 的可选值", "'特级' is not a value of 'hospital_grade'")),
+    ("    lead: 市医保局\n", "", ("错误: 规则 DM-002: 缺少牵头单位 'lead'。", "error: rule DM-002: 'lead' (牵头单位) is required")),
+    ("version: 1.0.0", "version: 1.0", ("版本号 '1.0' 不符合 主.次.修订 格式", "version '1.0' is not semantic")),
+    ("deadline: '{plan_year}-06-30'", "deadline: '{plan_year}-02-29'",
+     ("月日须每年都有 (不能是 02-29)", "with a month-day that exists in every year (not 02-29)")),
 ])
 def test_broken_pack_is_refused_by_lint_and_run(cli, write, tmp_path, old, new, expected):
     lib = tmp_path / "lib"
@@ -44,7 +53,8 @@ def test_broken_pack_is_refused_by_lint_and_run(cli, write, tmp_path, old, new, 
     for args in (("lint",), ("run", write("c.yaml", demo_sheet("grassroots_share: 70")))):
         result = cli(*args, "--rules", lib / "rules")
         assert result.exit_code == 2, (args, result.output)
-        assert expected in result.stderr, result.stderr
+        for line in expected:
+            assert line in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
 
 

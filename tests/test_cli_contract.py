@@ -99,7 +99,8 @@ def test_lint_passes_on_demo_and_fails_with_file_line_on_a_broken_pack(cli, tmp_
     pack.write_text(text, encoding="utf-8")
     result = cli("lint", "--rules", lib / "rules")
     assert result.exit_code == 2
-    assert f"{pack}:12: error: rule DM-001: require: a test needs exactly one operator (found: gte" in result.stderr
+    assert f"{pack}:12: 错误: 规则 DM-001: require: 每个判断须且只能有一个运算符 (现有: gte" in result.stderr
+    assert "error: rule DM-001: require: a test needs exactly one operator (found: gte" in result.stderr
     assert f"{pack}:10: 错误: 规则 DM-001: 引文与 policies/demo/text.txt 原文不一致" in result.stderr
     assert "error: rule DM-001: quote is not verbatim" in result.stderr
     assert "Traceback" not in result.stderr

@@ -166,16 +166,16 @@ def test_a_misspelt_top_level_key_in_a_waivers_file_is_an_error(cli, write):
 # --- wrong YAML types in packs, policies, vocabulary; malformed cases; near-reports -----------------
 
 @pytest.mark.parametrize("rel, old, new, expected", [
-    ("rules/demo/1.0.0.yaml", "in_force: {from: 2024-01-01, to: null}", "in_force: 2024", ":5: error: in_force must be a mapping"),
-    ("rules/demo/1.0.0.yaml", "co_responsible: [市医保局]", "co_responsible: 5", ":15: error: expected a list of unit names"),
+    ("rules/demo/1.0.0.yaml", "in_force: {from: 2024-01-01, to: null}", "in_force: 2024", ":5: 错误: in_force 应写作 {from: YYYY-MM-DD, to: YYYY-MM-DD 或 null}"),
+    ("rules/demo/1.0.0.yaml", "co_responsible: [市医保局]", "co_responsible: 5", ":15: 错误: 此处应为单位名称列表"),
     ("rules/demo/1.0.0.yaml", "    for_each: consortia\n    when: {fact: unified", "    for_each: [consortia]\n    when: {fact: unified",
-     ":21: error: rule DM-D01: unknown collection"),
+     ":21: 错误: 规则 DM-D01: 未知的集合"),
     ("rules/demo/1.0.0.yaml", "require: {fact: grassroots_share, ge: 65}", "require: null", "rule DM-001: a check rule needs 'require'"),
-    ("rules/vocabulary/demo.yaml", "label: 牵头医院为中医医院", "label: [牵头, 医院]", ":27: error: fact 'lead_is_tcm': 'label' must be text"),
+    ("rules/vocabulary/demo.yaml", "label: 牵头医院为中医医院", "label: [牵头, 医院]", ":27: 错误: 事实 'lead_is_tcm': 'label' 应为文字"),
     ("rules/vocabulary/demo.yaml", "    scope: consortia\n    values: [人员", "    scope: [consortia]\n    values: [人员",
      "fact 'unified': 'scope' must be text"),
     ("policies/demo/policy.yaml", "jurisdictions:\n  - {name: 示范区, code: \"110101\"}", "jurisdictions: 示范区",
-     "policy.yaml:8: error: jurisdictions must be a list"),
+     "policy.yaml:8: 错误: jurisdictions 应为列表"),
 ])
 def test_wrong_yaml_types_are_refused_with_file_and_line(cli, tmp_path, rel, old, new, expected):
     shutil.copytree(DEMO_RULES.parent, tmp_path / "lib")

@@ -69,7 +69,7 @@ def test_diff_shows_changed_deadline_and_units_and_flipped_verdicts(cli, write, 
 
 
 def test_editing_a_released_version_is_refused(cli, lib):
-    assert cli("lock", "--rules", lib).stdout.startswith("locked: demo@1.1.0")
+    assert cli("lock", "--rules", lib).stdout.startswith("已锁定 locked: demo@1.1.0")
     assert cli("lint", "--rules", lib).exit_code == 0
     released = lib / "demo" / "1.0.0.yaml"
     released.write_text(released.read_text(encoding="utf-8").replace("ge: 65}", "ge: 60}"), encoding="utf-8")
