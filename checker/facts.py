@@ -318,10 +318,18 @@ def _from_county(vocab: Vocabulary, county: County, values: dict) -> None:
 
 
 def _count_collections(vocab: Vocabulary, listed: set[str], subjects: list[Subject], values: dict) -> None:
-    """Facts declared `count_of: <collection>` are the number of submitted entries.
+    """Facts declared `count_of: <collection>` are the number of submitted entries
+    (with `count_where: <yes/no fact>`, of the entries that answer 是).
 
-    A collection that is absent from the sheet leaves its count missing, not zero.
+    A collection that is absent from the sheet leaves its count missing, not zero; so does an
+    entry that leaves the `count_where` fact unanswered.
     """
     for fdef in vocab.facts.values():
         if fdef.count_of and fdef.count_of in listed:
-            values[COUNTY][fdef.name] = sum(1 for s in subjects if s.collection == fdef.count_of)
+            entries = [s for s in subjects if s.collection == fdef.count_of]
+            if fdef.count_where is None:
+                values[COUNTY][fdef.name] = len(entries)
+                continue
+            answers = [values[s.key].get(fdef.count_where) for s in entries]
+            if None not in answers:  # an entry that did not say leaves the count unknown, not smaller
+                values[COUNTY][fdef.name] = sum(1 for a in answers if a is True)

@@ -1,0 +1,58 @@
+"""A count the sheet's own list already gives is taken from the list (count_of with count_where).
+
+reform-annual "每个县不少于1所医院" (RA-150) asked a number beside a list of the county's hospitals that says,
+hospital by hospital, which receive rotating doctors (RA-151); the two answers could disagree silently.
+"""
+from __future__ import annotations
+
+import yaml
+
+from checker.facts import load_fact_sheet
+from checker.library import load_library
+from checker.pipeline import CheckRequest, check_sheet
+from conftest import EXAMPLES
+
+
+def _sheet(tmp_path, hospitals, extra=None):
+    sheet = yaml.safe_load((EXAMPLES / "reform-county.yaml").read_text(encoding="utf-8"))
+    sheet["facts"]["county_hospitals"] = hospitals
+    sheet["facts"].update(extra or {})
+    path = tmp_path / "平阴县.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _ra150(path):
+    data = check_sheet(path, CheckRequest(specs=("reform-annual@2.2.0",))).data
+    return next(f for f in data["findings"] if f["rule"] == "RA-150")
+
+
+def test_the_count_is_the_hospitals_the_list_marks(tmp_path):
+    vocab = load_library(None).vocabulary
+    path = _sheet(tmp_path, [{"name": "甲院", "county_hospital_receives_stationed_doctors": True,
+                              "county_hospital_stationed_doctors": 5},
+                             {"name": "乙院", "county_hospital_receives_stationed_doctors": True,
+                              "county_hospital_stationed_doctors": 6},
+                             {"name": "丙院", "county_hospital_receives_stationed_doctors": False}])
+    assert load_fact_sheet(path, vocab).values["county"]["hospitals_receiving_stationed_doctors"] == 2
+    assert _ra150(path)["status"] in ("pass", "not_due")
+
+
+def test_a_list_where_no_hospital_receives_doctors_falls_short_whatever_number_is_typed(tmp_path):
+    # the old separate number (1) no longer hides the list's answer (none)
+    path = _sheet(tmp_path, [{"name": "甲院", "county_hospital_receives_stationed_doctors": False}],
+                  {"hospitals_with_stationed_doctors": 1})
+    assert _ra150(path)["status"] in ("fail", "not_due")
+    assert _ra150(path)["actual"].startswith("0")
+
+
+def test_an_unanswered_entry_leaves_the_count_to_be_supplied(tmp_path):
+    path = _sheet(tmp_path, [{"name": "甲院", "county_hospital_receives_stationed_doctors": False}, {"name": "乙院"}])
+    assert _ra150(path)["status"] == "missing"
+
+
+def test_the_count_cannot_be_typed_in(tmp_path, cli):
+    path = _sheet(tmp_path, [{"name": "甲院", "county_hospital_receives_stationed_doctors": True}],
+                  {"hospitals_receiving_stationed_doctors": 3})
+    result = cli("run", path, "-p", "reform-annual@2.2.0", "--format", "json")
+    assert result.exit_code == 2 and "hospitals_receiving_stationed_doctors" in result.stderr
