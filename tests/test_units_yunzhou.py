@@ -126,5 +126,6 @@ def test_a_missed_quarter_is_a_gap_before_the_year_ends(example):
     # 二(七)22 "季通报": the example has reported 2 of the 3 quarters ended by 2024-11-15
     finding = example[("YZ-101", "云州区")]
     assert finding["status"] == "fail"
-    assert finding["deadline"] == "2024-12-31"
+    # what is overdue is the third quarter, not the year: 整改期限 is that quarter's end
+    assert (finding["deadline"], finding["days"]) == ("2024-09-30", -46)
     assert "3个季度" in finding["shortfall"]
