@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import click
 
+from .script import to_simplified
 from . import __version__
 from .errors import PolicycheckError, UsageError, problem
 
@@ -343,12 +344,13 @@ def packs(rules_dir: str | None, fmt: str) -> None:
     rows = []
     for pack in library.all_packs():
         applies = "、".join(j.name for j in pack.jurisdictions) or "按需指定 (-p)"
-        rows.append({"id": pack.id, "version": pack.version, "title": pack.policy.title, "rules": len(pack.rules),
+        title = pack.policy.title_simplified or to_simplified(pack.policy.title)  # listings read in simplified script
+        rows.append({"id": pack.id, "version": pack.version, "title": title, "rules": len(pack.rules),
                      "in_force_from": str(pack.in_force_from or ""), "in_force_to": str(pack.in_force_to or ""),
                      "applies_to": [j.name for j in pack.jurisdictions], "sha256": pack.sha256})
         if fmt == "text":
             click.echo(f"{pack.id}@{pack.version}  {len(pack.rules)} rules  {pack.in_force_from or '…'}–{pack.in_force_to or '…'}  "
-                       f"{pack.policy.title}  [{applies}]")
+                       f"{title}  [{applies}]")
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 

@@ -159,3 +159,11 @@ def test_a_sheet_can_request_packs_besides_its_jurisdiction(cli, write):
     bad = write("d.yaml", elsewhere.replace("facts:", "packs: [nope]\nfacts:", 1))
     result = cli("run", bad, "--rules", DEMO_RULES)
     assert result.exit_code == 2 and "unknown pack 'nope'" in result.stderr
+
+
+def test_packs_lists_the_documents_in_simplified_script(cli):
+    # two of the documents were scraped in traditional characters; listings read as every report does
+    result = cli("packs")
+    assert result.exit_code == 0, result.output
+    assert "青岛市全面深化紧密型县域医疗卫生共同体建设实施方案" in result.output
+    assert "青島" not in result.output and "縣域" not in result.output
