@@ -62,6 +62,12 @@ def library_for_raw(request: CheckRequest, raw: Any) -> Library:
 
 def as_of_for(sheet: FactSheet, request: CheckRequest) -> dt.date:
     when = request.as_of or sheet.county.report_date
+    if when is None and str(sheet.path).lower().endswith(".xlsx"):  # a clerk's workbook has no county: block
+        raise UsageError(problem(sheet.path, None,
+                                 "no as-of date: the workbook's 基本信息 sheet has no 数据截止日期 and --as-of was not given.",
+                                 "缺少评估日期: 工作簿「基本信息」表未填写「数据截止日期」, 也未指定 --as-of。",
+                                 fix_en="Fill in 数据截止日期 (e.g. 2025-11-30) on the 基本信息 sheet, or pass --as-of.",
+                                 fix_zh="请在「基本信息」表的「数据截止日期」一行填写日期 (如 2025-11-30), 或使用 --as-of。"))
     if when is None:
         raise UsageError(problem(sheet.path, None,
                                  "no as-of date: the fact sheet has no county.report_date and --as-of was not given.",

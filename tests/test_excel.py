@@ -360,3 +360,11 @@ def test_facts_the_current_packs_add_are_marked(library):
     added = {n for n, mark in spec.changes.items() if mark == "新增"}
     assert added and not added & given
     assert all(n in {f.name for f in spec.facts} for n in added)
+
+
+def test_an_unfilled_report_date_is_named_as_the_workbook_names_it(cli, tmp_path):
+    book = tmp_path / "平度市.xlsx"
+    assert cli("template", "--county", "平度市", "-o", book).exit_code == 0
+    result = cli("run", book)
+    assert result.exit_code == 2
+    assert "「基本信息」表" in result.stderr and "数据截止日期" in result.stderr and "county:" not in result.stderr
