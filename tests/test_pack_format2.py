@@ -307,40 +307,33 @@ def test_lint_flags_a_note_that_speaks_to_authors(library):
         rule.note = ""
 
 
+def _monthly_monitoring(tmp_path, report_date: dt.date, months: int) -> str:
+    """YZ-100 (月监控) on the Yunzhou example for reporting year 2023, judged on `report_date`."""
+    import yaml
+
+    from conftest import EXAMPLES
+
+    sheet = yaml.safe_load((EXAMPLES / "yunzhou.yaml").read_text(encoding="utf-8"))
+    sheet["county"]["report_date"] = report_date
+    sheet["facts"]["reporting_year"] = 2023
+    sheet["facts"]["performance_monitoring_months"] = months
+    path = tmp_path / "云州区.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    found = check_sheet(path, CheckRequest(specs=("yunzhou-2023@2.1.0",))).data["findings"]
+    return next(f for f in found if f["rule"] == "YZ-100")["status"]
+
+
 @pytest.mark.parametrize("months, status", [(3, "not_due"), (2, "fail")])
 def test_periods_before_the_text_came_into_force_are_not_owed(tmp_path, months, status):
     # yunzhou-2023 is in force from 2023-08-10: on 2023-11-15 a monthly duty owes August, September and
     # October, not the seven months of 2023 before the plan existed.
-    import yaml
-
-    from conftest import EXAMPLES
-
-    sheet = yaml.safe_load((EXAMPLES / "yunzhou.yaml").read_text(encoding="utf-8"))
-    sheet["county"]["report_date"] = dt.date(2023, 11, 15)
-    sheet["facts"]["reporting_year"] = 2023
-    sheet["facts"]["performance_monitoring_months"] = months
-    path = tmp_path / "云州区.yaml"
-    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
-    found = check_sheet(path, CheckRequest(specs=("yunzhou-2023@2.1.0",))).data["findings"]
-    assert next(f for f in found if f["rule"] == "YZ-100")["status"] == status
+    assert _monthly_monitoring(tmp_path, dt.date(2023, 11, 15), months) == status
 
 
 @pytest.mark.parametrize("months, status", [(5, "pass"), (4, "fail")])
 def test_the_first_years_total_counts_only_the_periods_from_the_start(tmp_path, months, status):
-    # yunzhou-2023 came into force on 2023-08-10: judged after the end of 2023, its monthly duty owes
-    # August to December (5 months), not twelve.
-    import yaml
-
-    from conftest import EXAMPLES
-
-    sheet = yaml.safe_load((EXAMPLES / "yunzhou.yaml").read_text(encoding="utf-8"))
-    sheet["county"]["report_date"] = dt.date(2024, 1, 20)
-    sheet["facts"]["reporting_year"] = 2023
-    sheet["facts"]["performance_monitoring_months"] = months
-    path = tmp_path / "云州区.yaml"
-    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
-    found = check_sheet(path, CheckRequest(specs=("yunzhou-2023@2.1.0",))).data["findings"]
-    assert next(f for f in found if f["rule"] == "YZ-100")["status"] == status
+    # judged after the end of 2023, the monthly duty owes August to December (5 months), not twelve.
+    assert _monthly_monitoring(tmp_path, dt.date(2024, 1, 20), months) == status
 
 
 def test_a_county_named_in_traditional_script_gets_its_departments_in_simplified(library, tmp_path):
