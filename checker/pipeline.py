@@ -88,14 +88,17 @@ def select_packs(library: Library, sheet: FactSheet, request: CheckRequest, when
     packs = library.for_county(sheet.county.name, sheet.county.code, when, sheet.requested_packs, sheet.path)
     if not packs:
         raise NoPackApplies(library.no_pack_problem(sheet.county.name, sheet.county.code, sheet.path))
-    _county_fields_match(sheet, [p for p in packs if p.id not in {r.partition("@")[0] for r in sheet.requested_packs}],
+    _county_fields_from_jurisdiction(sheet, [p for p in packs if p.id not in {r.partition("@")[0] for r in sheet.requested_packs}],
                          library)
     return packs
 
 
-def _county_fields_match(sheet: FactSheet, packs: list[RulePack], library: Library) -> None:
-    """A pack that applies by jurisdiction (here: by code) must recognise the county's name in the facts it takes
-    from it; otherwise every rule reading them would silently turn `missing`."""
+def _county_fields_from_jurisdiction(sheet: FactSheet, packs: list[RulePack], library: Library) -> None:
+    """The facts a pack takes from the county block (its district's name) in the text's own spelling.
+
+    The jurisdiction that the sheet's code (else a listed alternative name) designates gives the name the
+    text uses; a name the pack still does not recognise is refused, since every rule reading it would
+    otherwise silently turn `missing`."""
     vocab = library.vocabulary
     read = {f.partition(".")[0] for p in packs for r in p.rules for f in r.reads}
     for name in sorted(read):
