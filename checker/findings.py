@@ -19,7 +19,7 @@ from .facts import FactSheet, Subject
 from .rulepack import PERIODS, Deadline, Rule, RulePack
 from .script import to_simplified
 from .units import responsible
-from .vocabulary import COUNTY, Vocabulary
+from .vocabulary import COUNTY, FactDef, Vocabulary
 
 STATUSES = ("fail", "not_due", "missing", "waived", "pass", "not_applicable")
 # What a finding counts as in the county's headline: binding duties of the county
@@ -123,101 +123,184 @@ def classify(pack_index: int, compiled: CompiledPack, outcome: Outcome, sheet: F
     """Turn one pack's engine outcome into findings, in rule order."""
     pack = compiled.pack
     out: list[Finding] = []
-    names = {s.key: s.name for s in sheet.subjects}
+    seen = _Seen(sheet, vocab, outcome, {s.key: s.name for s in sheet.subjects})
+    county_values = sheet.values.get(COUNTY, {})
+    by_collection: dict[str | None, list[Subject]] = {}
+    for subject in sheet.subjects:
+        by_collection.setdefault(subject.collection, []).append(subject)
+    deadlines: dict[int, dt.date | None] = {}  # most rules share the plan's own deadline: resolved once
     for rule_index, rule in enumerate(pack.rules):
         if rule.kind != "check":
             continue
-        subjects = sheet.subjects_of(rule.for_each)
+        subjects = by_collection.get(rule.for_each, [])
         if rule.for_each and not subjects:
             out.append(_no_entries(pack, rule, sheet, vocab, (pack_index, rule_index, 0)))
             continue
+        static = _static_of(pack, rule, vocab)
+        deadline = None
+        if static.due is not None:
+            if id(static.due) not in deadlines:
+                deadlines[id(static.due)] = static.due.resolve(county_values)
+            deadline = deadlines[id(static.due)]
         for subject_index, subject in enumerate(subjects):
-            finding = _classify_one(pack, compiled, rule, subject, outcome, sheet, vocab, as_of, names)
+            finding = _classify_one(static, pack, compiled, rule, subject, outcome, sheet, vocab, as_of, deadline, seen)
             finding.order = (pack_index, rule_index, subject_index)
             out.append(finding)
     return out
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A fact a rule reads, looked up in the vocabulary once per rule rather than once per finding."""
+
+    name: str
+    fdef: FactDef
+    base: str
+    member: str
+    county: bool  # a county-wide fact, read from the county whatever the finding's subject
+
+
+@dataclass(frozen=True)
+class _RuleStatic:
+    """What a finding takes from its rule alone, the same for every county: worked out once per process."""
+
+    reads: tuple[_Read, ...]  # conditions then requirement, each fact once
+    shows: tuple[tuple[_Read, list[str]], ...]  # what `actual` shows: each fact the requirement reads, with the set members it names
+    due: Deadline | None
+    source: str | None
+    section: str
+    quote: str
+    quote_original: str | None
+    category: str
+
+
+_STATICS: dict[tuple[int, int, int], tuple[RulePack, Rule, Vocabulary, _RuleStatic]] = {}
+
+
+def _static_of(pack: RulePack, rule: Rule, vocab: Vocabulary) -> _RuleStatic:
+    key = (id(pack), id(rule), id(vocab))
+    found = _STATICS.get(key)
+    if found is not None and found[0] is pack and found[1] is rule and found[2] is vocab:
+        return found[3]
+    require = list(dict.fromkeys(cond.facts_of(rule.require)))
+    reads = []
+    for name in dict.fromkeys(cond.facts_of(rule.when) + require):
+        fdef = vocab.fact(name)
+        assert fdef is not None
+        base, _, member = name.partition(".")
+        reads.append(_Read(name, fdef, base, member, fdef.scope == COUNTY))
+    shows = []
+    for base, members in _grouped(require).items():
+        fdef = vocab.fact(base)
+        assert fdef is not None
+        shows.append((_Read(base, fdef, base, "", fdef.scope == COUNTY), members))
+    due, source = _due(pack, rule)
+    static = _RuleStatic(tuple(reads), tuple(shows), due, source, to_simplified(rule.section),
+                         to_simplified(rule.quote), pack.policy.original_of(rule.quote, pack.text), _category(rule))
+    _STATICS[key] = (pack, rule, vocab, static)
+    return static
+
+
+class _Seen:
+    """One county's facts as the findings show them: each submitted value's `Why` built once per pack,
+    however many findings read it."""
+
+    __slots__ = ("sheet", "vocab", "outcome", "names", "shown")
+
+    def __init__(self, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome, names: dict[str, str]):
+        self.sheet, self.vocab, self.outcome, self.names = sheet, vocab, outcome, names
+        self.shown: dict[tuple[str, str], Why] = {}
+
+    def why(self, fact: str, subject_key: str, fdef: FactDef | None = None, depth: int = 0) -> Why:
+        fdef = fdef or self.vocab.fact(fact)
+        assert fdef is not None
+        if fdef.derived:
+            found = self.outcome.derived.get((subject_key, fact))
+            if found is None:
+                return Why(fact, fdef.label, self.names.get(subject_key, ""), "未能推导 (依据不全)", True)
+            value, firing = found
+            basis = [] if depth > 8 else [self.why(f, s, None, depth + 1) for s, f in firing.matched]
+            return Why(fact, fdef.label, self.names.get(subject_key, ""), "是" if value else "否", True, firing.rule, basis)
+        key = (subject_key, fact)
+        item = self.shown.get(key)
+        if item is None:
+            base, _, member = fact.partition(".")
+            value = self.sheet.values.get(subject_key, {}).get(base)
+            shown = fdef.show(member in value if member and value is not None else value)
+            item = self.shown[key] = Why(fact, fdef.label, self.names.get(subject_key, ""), shown)
+        return item
+
+    def fired(self, firing: Firing) -> list[Why]:
+        return [self.why(fact, subject) for subject, fact in firing.matched]
+
+    def listed(self, reads: tuple[_Read, ...], subject: Subject) -> list[Why]:
+        return [self.why(r.name, COUNTY if r.county else subject.key, r.fdef) for r in reads]
+
+
 def _known(fact: str, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> tuple[bool, Any]:
     fdef = vocab.fact(fact)
     assert fdef is not None
-    key = COUNTY if fdef.scope == COUNTY else subject.key
-    if fdef.derived:
-        found = outcome.derived.get((key, fact))
-        return (found is not None, found[0] if found else None)
     base, _, member = fact.partition(".")
-    value = sheet.value(key, base)
+    return _known_read(_Read(fact, fdef, base, member, fdef.scope == COUNTY), subject, sheet, outcome)
+
+
+def _known_read(read: _Read, subject: Subject, sheet: FactSheet, outcome: Outcome) -> tuple[bool, Any]:
+    key = COUNTY if read.county else subject.key
+    if read.fdef.derived:
+        found = outcome.derived.get((key, read.name))
+        return (found is not None, found[0] if found else None)
+    value = sheet.values.get(key, {}).get(read.base)
     if value is None:
         return False, None
-    return True, (member in value) if member else value
+    return True, (read.member in value) if read.member else value
 
 
-_STATIC: dict[int, tuple[list[str], list[str], dict[str, list[str]]]] = {}
-
-
-def _static(rule: Rule) -> tuple[list[str], list[str], dict[str, list[str]]]:
-    """Per rule, once: the facts its conditions read, those its requirement reads, and those grouped by set."""
-    found = _STATIC.get(id(rule))
-    if found is None or found[3] is not rule:  # type: ignore[misc]
-        require = list(dict.fromkeys(cond.facts_of(rule.require)))
-        found = (list(dict.fromkeys(cond.facts_of(rule.when) + require)), require, _grouped(require), rule)  # type: ignore[assignment]
-        _STATIC[id(rule)] = found  # type: ignore[assignment]
-    return found[0], found[1], found[2]
-
-
-def _condition_facts(rule: Rule) -> list[str]:
-    return _static(rule)[0]
-
-
-def _classify_one(pack: RulePack, compiled: CompiledPack, rule: Rule, subject: Subject, outcome: Outcome,
-                  sheet: FactSheet, vocab: Vocabulary, as_of: dt.date, names: dict[str, str]) -> Finding:
+def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, rule: Rule, subject: Subject,
+                  outcome: Outcome, sheet: FactSheet, vocab: Vocabulary, as_of: dt.date, deadline: dt.date | None,
+                  seen: _Seen) -> Finding:
     key = (rule.id, subject.key)
-    county_values = sheet.values.get(COUNTY, {})
-    facts = _condition_facts(rule)
-    unknown = [f for f in facts if not _known(f, subject, sheet, vocab, outcome)[0]]
-    due, source = _due(pack, rule)
-    deadline = due.resolve(county_values) if due else None
+    reads = static.reads
+    unknown = [r.name for r in reads if not _known_read(r, subject, sheet, outcome)[0]]
+    due = static.due
     why: list[Why]
     days = None
     if key in outcome.fails:
-        why = _why(outcome.fails[key], sheet, vocab, outcome, names)
+        why = seen.fired(outcome.fails[key])
         if due and not due.immediate and deadline is None:
             status, unknown = "missing", [due.year_fact or ""]
         elif deadline is not None and deadline > as_of and _on_track(rule, subject, sheet, vocab, outcome, deadline, as_of,
                                                                                pack.in_force_from):
             status, days = "not_due", (deadline - as_of).days
         elif deadline is not None and _first_year_met(rule, subject, sheet, vocab, outcome, deadline, pack.in_force_from):
-            status, why = "pass", _listed(facts, subject, sheet, vocab, outcome, names)
+            status, why = "pass", seen.listed(reads, subject)
         else:
             status = "fail"
             days = (deadline - as_of).days if deadline else None
     elif key in outcome.not_applicable:
-        status, why = "not_applicable", _why(outcome.not_applicable[key], sheet, vocab, outcome, names)
+        status, why = "not_applicable", seen.fired(outcome.not_applicable[key])
     elif rule.id in compiled.pass_fired:
         if key in outcome.passes:
-            status, why = "pass", _why(outcome.passes[key], sheet, vocab, outcome, names)
+            status, why = "pass", seen.fired(outcome.passes[key])
         else:
-            status, why = "missing", _listed(facts, subject, sheet, vocab, outcome, names)
-    elif unknown:
-        status, why = "missing", _listed(facts, subject, sheet, vocab, outcome, names)
+            status, why = "missing", seen.listed(reads, subject)
     else:
-        status, why = "pass", _listed(facts, subject, sheet, vocab, outcome, names)
+        status, why = ("missing" if unknown else "pass"), seen.listed(reads, subject)
     who = responsible(pack, rule, subject, sheet, vocab)
     if who.foreign:
         status, why, unknown, days = "not_applicable", [], [], None
     finding = Finding(
-        rule=rule.id, pack=pack.id, version=pack.version, status=status, section=to_simplified(rule.section),
-        quote=to_simplified(rule.quote),
+        rule=rule.id, pack=pack.id, version=pack.version, status=status, section=static.section,
+        quote=static.quote,
         requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target,
-        actual=_actual(rule, subject, sheet, vocab, outcome), deadline=deadline, lead=who.lead,
+        actual=_actual(rule, subject, sheet, vocab, outcome, static), deadline=deadline, lead=who.lead,
         co_responsible=who.co, why=why,
         subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
         note=rule.note, lead_inferred=rule.lead_inferred,
         missing=[_label(vocab, f) for f in _grouped(unknown)] if status == "missing" else [], days=days,
         force=rule.force, level="above" if who.above else rule.level, guide=who.guide,
-        quote_original=pack.policy.original_of(rule.quote, pack.text),
-        deadline_source=source if deadline is not None or source == "immediate" else None,
-        category="above" if who.above else _category(rule))
+        quote_original=static.quote_original,
+        deadline_source=static.source if deadline is not None or static.source == "immediate" else None,
+        category="above" if who.above else static.category)
     if who.foreign:
         finding.actual = "本条由其他县(市、区)的单位负责"
     if status in ("fail", "not_due"):
@@ -321,43 +404,6 @@ def _label(vocab: Vocabulary, fact: str) -> str:
     return fdef.label if fdef else fact
 
 
-def _show(vocab: Vocabulary, fact: str, value: Any) -> str:
-    fdef = vocab.fact(fact)
-    return fdef.show(value) if fdef else str(value)
-
-
-def _why_item(fact: str, subject_key: str, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
-              names: dict[str, str], depth: int = 0) -> Why:
-    fdef = vocab.fact(fact)
-    assert fdef is not None
-    if fdef.derived:
-        found = outcome.derived.get((subject_key, fact))
-        if found is None:
-            return Why(fact, fdef.label, names.get(subject_key, ""), "未能推导 (依据不全)", True)
-        value, firing = found
-        basis = [] if depth > 8 else [_why_item(f, s, sheet, vocab, outcome, names, depth + 1) for s, f in firing.matched]
-        return Why(fact, fdef.label, names.get(subject_key, ""), "是" if value else "否", True, firing.rule, basis)
-    base, _, member = fact.partition(".")
-    value = sheet.value(subject_key, base)
-    shown = fdef.show(member in value if member and value is not None else value)
-    return Why(fact, fdef.label, names.get(subject_key, ""), shown)
-
-
-def _why(firing: Firing, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome, names: dict[str, str]) -> list[Why]:
-    return [_why_item(fact, subject, sheet, vocab, outcome, names) for subject, fact in firing.matched]
-
-
-def _listed(facts: list[str], subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
-            names: dict[str, str]) -> list[Why]:
-    out = []
-    for fact in facts:
-        fdef = vocab.fact(fact)
-        assert fdef is not None
-        key = COUNTY if fdef.scope == COUNTY else subject.key
-        out.append(_why_item(fact, key, sheet, vocab, outcome, names))
-    return out
-
-
 def _grouped(facts: list[str]) -> dict[str, list[str]]:
     """Facts grouped by base name: a set fact's members (`fact.member`) under their set."""
     out: dict[str, list[str]] = {}
@@ -369,14 +415,14 @@ def _grouped(facts: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> str:
-    groups = _static(rule)[2]
+def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
+            static: _RuleStatic) -> str:
+    shows = static.shows
     parts = []
-    for base, members in groups.items():
-        fdef = vocab.fact(base)
-        if members and fdef is not None and fdef.type == "set":
-            key = COUNTY if fdef.scope == COUNTY else subject.key
-            value = sheet.value(key, base)
+    for read, members in shows:
+        fdef = read.fdef
+        if members and fdef.type == "set":
+            value = sheet.values.get(COUNTY if read.county else subject.key, {}).get(read.base)
             if value is None:
                 shown = "未提交"
             else:
@@ -384,9 +430,9 @@ def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, o
                 lacking = [m for m in members if m not in value]
                 shown = "; ".join(([f"已有 {'、'.join(have)}"] if have else []) + ([f"缺 {'、'.join(lacking)}"] if lacking else []))
         else:
-            known, value = _known(base, subject, sheet, vocab, outcome)
-            shown = _show(vocab, base, value) if known else "未提交"
-        parts.append(shown if len(groups) == 1 else f"{_label(vocab, base)}: {shown}")
+            known, value = _known_read(read, subject, sheet, outcome)
+            shown = fdef.show(value) if known else "未提交"
+        parts.append(shown if len(shows) == 1 else f"{fdef.label}: {shown}")
     return "; ".join(parts)
 
 

@@ -57,7 +57,7 @@ def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, voc
     above = lead_unit.level == "above" and not lead_unit.counterpart and rule.level == "county"
     guide = [_name(units[g], subject, sheet, vocab, units) for g in rule.guide]
     if lead_unit.level == "above" and lead_unit.counterpart and rule.level == "county":
-        lead = _role_name(lead_unit.counterpart, None, sheet, vocab)
+        lead = _counterpart_name(lead_unit.counterpart, sheet, vocab)
         guide.insert(0, _name(lead_unit, subject, sheet, vocab))
     else:
         lead = _name(lead_unit, subject, sheet, vocab, units)
@@ -70,7 +70,7 @@ def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, voc
         if _foreign(unit, sheet, pack):
             continue
         if unit.level == "above" and unit.counterpart and rule.level == "county":
-            name = _role_name(unit.counterpart, None, sheet, vocab)
+            name = _counterpart_name(unit.counterpart, sheet, vocab)
         else:
             name = _name(unit, subject, sheet, vocab, units)
         co.append(name)
@@ -92,20 +92,31 @@ def _foreign(unit: UnitDef, sheet: FactSheet, pack: RulePack) -> bool:
     """A unit of one named county, and this sheet is another county's (by code, else by name)."""
     if unit.county is None:
         return False
-    if not unit.county.isdigit():  # a jurisdiction without a code (a development zone) is known by its name
-        return to_simplified(unit.county) != to_simplified(sheet.county.name)
+    memo = _sheet_memo(sheet)
+    key = ("foreign", pack.sha256, unit.county)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _other_county(unit.county, sheet, pack)
+    return found
+
+
+def _other_county(county: str, sheet: FactSheet, pack: RulePack) -> bool:
+    if not county.isdigit():  # a jurisdiction without a code (a development zone) is known by its name
+        return to_simplified(county) != to_simplified(sheet.county.name)
     if sheet.county.code:
-        return unit.county != sheet.county.code
-    names = {to_simplified(j.name) for j in pack.policy.jurisdictions if j.code == unit.county}
+        return county != sheet.county.code
+    names = {to_simplified(j.name) for j in pack.policy.jurisdictions if j.code == county}
     return to_simplified(sheet.county.name) not in names
 
 
 def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
           units: dict[str, UnitDef] | None = None) -> str:
-    if unit.level == "above":
-        return unit.name.format(city=to_simplified(sheet.county.city or "市"), county=to_simplified(sheet.county.name))
-    if unit.level == "role":
-        return _role_name(unit.role or "", unit, sheet, vocab)
+    if unit.level in ("above", "role"):  # the same for every rule of the sheet: named once
+        memo = _sheet_memo(sheet)
+        found = memo.get(id(unit))
+        if found is None or found[0] is not unit:
+            found = memo[id(unit)] = (unit, _body_name(unit, sheet, vocab))
+        return found[1]
     if unit.name_fact and subject.collection == unit.collection:
         named = sheet.value(subject.key, unit.name_fact)
         # An option such as 其他单位 names no one: the entry itself answers.
@@ -115,6 +126,25 @@ def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
                 return _name(listed, subject, sheet, vocab)
             return named.strip()
     return subject.name
+
+
+def _body_name(unit: UnitDef, sheet: FactSheet, vocab: Vocabulary) -> str:
+    if unit.level == "above":
+        return unit.name.format(city=to_simplified(sheet.county.city or "市"), county=to_simplified(sheet.county.name))
+    return _role_name(unit.role or "", unit, sheet, vocab)
+
+
+def _sheet_memo(sheet: FactSheet) -> dict:
+    """Names and answers that depend only on the sheet's county, kept with the sheet while it is judged."""
+    return sheet.__dict__.setdefault("_unit_memo", {})
+
+
+def _counterpart_name(role: str, sheet: FactSheet, vocab: Vocabulary) -> str:
+    memo = _sheet_memo(sheet)
+    found = memo.get(("role", role))
+    if found is None:
+        found = memo[("role", role)] = _role_name(role, None, sheet, vocab)
+    return found
 
 
 def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabulary) -> str:
