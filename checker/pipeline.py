@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from .evaluate import Evaluation, evaluate
 from .facts import FactSheet, load_fact_sheet, read_fact_sheet
 from .library import Library, load_library, packs_for_place
 from .rulepack import RulePack
+from .vocabulary import Vocabulary
 from .waivers import Waiver
 
 
@@ -33,9 +35,23 @@ class CheckRequest:
 
 @dataclass
 class Checked:
+    """A judged sheet. Its run data (every finding as the reports show it) is built when first asked for:
+    a batch that writes no reports never builds it."""
+
     sheet: FactSheet
     evaluation: Evaluation
-    data: dict[str, Any]
+    vocabulary: Vocabulary
+    rectify_by: dt.date | None = None
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        from .report import run_data
+
+        data = run_data(self.evaluation, self.vocabulary, self.rectify_by)
+        drafts = [p.ref for p in self.evaluation.packs if not p.released]
+        if drafts:  # an unreleased version judged this county: the report must say so
+            data["draft_packs"] = drafts
+        return data
 
 
 def load_for(request: CheckRequest, only: set[str] | None = None) -> Library:
@@ -133,8 +149,6 @@ def _official_name(sheet: FactSheet, packs: list[RulePack], library: Library) ->
 
 def judge(sheet: FactSheet, library: Library, request: CheckRequest) -> Checked:
     """Evaluate an already-read sheet with a loaded library."""
-    from .report import run_data
-
     from .releases import verify_released
 
     when = as_of_for(sheet, request)
@@ -142,11 +156,7 @@ def judge(sheet: FactSheet, library: Library, request: CheckRequest) -> Checked:
     packs = select_packs(library, sheet, request, when)
     verify_released(library, packs)
     evaluation = evaluate(sheet, packs, library.vocabulary, when, list(request.waivers))
-    data = run_data(evaluation, library.vocabulary, request.rectify_by)
-    drafts = [p.ref for p in packs if not p.released]
-    if drafts:  # an unreleased version judged this county: the report must say so
-        data["draft_packs"] = drafts
-    return Checked(sheet, evaluation, data)
+    return Checked(sheet, evaluation, library.vocabulary, request.rectify_by)
 
 
 def check_sheet(path: Path, request: CheckRequest, library: Library | None = None) -> Checked:
