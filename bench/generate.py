@@ -69,7 +69,11 @@ def draw(fdef, near: list, rng: random.Random):
         value = max(low, value)
     if high is not None:
         value = min(high, value)
-    return int(round(value)) if fdef.type == "integer" else round(value, 2)
+    if fdef.type == "integer":
+        return int(round(value))
+    if fdef.type == "percent":  # with its sign: a bare number below 1 is refused as ambiguous (50% or 0.5%?)
+        return f"{round(value, 2)}%"
+    return round(value, 2)
 
 
 def sheet(index: int, packs, library, near, rng: random.Random) -> dict:
