@@ -105,8 +105,11 @@ def _units(findings: list[dict]) -> list[dict[str, Any]]:
     units: dict[str, dict[str, Any]] = {}
 
     def unit(name: str) -> dict[str, Any]:
-        return units.setdefault(name, {"name": name, "gaps": [], "not_due": [], "missing": [], "co_gaps": [],
-                                       "waived": [], "passed": 0})
+        u = units.get(name)
+        if u is None:
+            u = units[name] = {"name": name, "gaps": [], "not_due": [], "missing": [], "co_gaps": [],
+                               "waived": [], "passed": 0}
+        return u
 
     for f in findings:
         if f["category"] != "binding":
@@ -164,10 +167,13 @@ def section_label(pack: dict[str, Any], top: str) -> str:
 def _sections(findings: list[dict], packs: list[dict]) -> list[dict[str, Any]]:
     by_pack = {p["id"]: p for p in packs}
     by: dict[tuple[str, str], dict[str, Any]] = {}
+    tops: dict[str, str] = {}  # many findings share a clause
     for f in findings:
         if f["category"] != "binding":
             continue
-        top = top_section(f["section"])
+        top = tops.get(f["section"])
+        if top is None:
+            top = tops[f["section"]] = top_section(f["section"])
         entry = by.get((f["pack"], top))
         if entry is None:  # the label once per section, not once per finding
             entry = by[(f["pack"], top)] = {"pack": f["pack"], "section": top,
@@ -195,7 +201,13 @@ def _aside(findings: list[dict], category: str) -> list[dict]:
 
 
 def view(data: dict[str, Any]) -> dict[str, Any]:
-    findings = data["findings"]
+    by_category: dict[str, list[dict]] = {}  # one pass over the findings; each part below reads its own category
+    for f in data["findings"]:
+        kind = by_category.get(f["category"])
+        if kind is None:
+            kind = by_category[f["category"]] = []
+        kind.append(f)
+    findings = by_category.get("binding", [])
     summary = data["summary"]
     applicable = sum(summary[s] for s in ("pass",) + ACTIVE)
     units = _units(findings)
@@ -212,14 +224,93 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
         "urgent": (sorted(_urgent(findings, None), key=lambda f: f["lead"] != data["unit_only"])  # 牵头 first, then 配合
                    if data.get("unit_only") else _urgent(findings)),
         "upcoming": [] if data.get("unit_only") else _upcoming(findings),
-        "strive": _aside(findings, "strive"),
-        "encouraged": _aside(findings, "encouraged"),
-        "above": _aside(findings, "above"),
+        "strive": _aside(by_category.get("strive", []), "strive"),
+        "encouraged": _aside(by_category.get("encouraged", []), "encouraged"),
+        "above": _aside(by_category.get("above", []), "above"),
         "sections": _sections(findings, data["packs"]),
         "gap_count": summary["fail"],
         "unit_only": data.get("unit_only"),
         "pack_refs": ", ".join(f"{p['id']}@{p['version']}" for p in data["packs"]),
     }
+
+
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
+def _html_row(f: dict[str, Any], html: Any) -> dict[str, Any]:
+    """What a table row of the HTML report shows of a finding, every text escaped once, here, by `html`.
+
+    The HTML macros and rows print these with autoescape off (escaping each of a
+    few thousand expressions in the template was a third of the report's time).
+    Only the fields named here exist: a template reading any other field of a
+    finding fails (StrictUndefined) rather than print it unescaped.
+    """
+    return {
+        "status": html(f["status"]), "requirement": html(f["requirement"]),
+        "subject_kind": html(f["subject_kind"]), "subject": html(f["subject"]),
+        "target": html(f["target"]), "actual": html(f["actual"]), "shortfall": html(f["shortfall"]),
+        "progress": html(f["progress"]), "deadline": html(f["deadline"]), "deadline_source": f["deadline_source"],
+        "days": f["days"], "rectify_by": html(f["rectify_by"]), "lead": html(f["lead"]),
+        "lead_inferred": f["lead_inferred"], "guide": [html(g) for g in f["guide"] or ()],
+        "missing": [html(m) for m in f["missing"] or ()], "section": html(f["section"]), "rule": html(f["rule"]),
+    }
+
+
+def _html_card(row: dict[str, Any], f: dict[str, Any], html: Any) -> dict[str, Any]:
+    """A finding's row pieces and the rest its card shows: co-responsible units, quote, reasoning, waiver, note."""
+    why = [{"derived": w.get("derived"), "label": html(w.get("label")), "subject": html(w.get("subject")),
+            "value": html(w.get("value")), "rule": html(w.get("rule")),
+            "basis": [{"label": html(b.get("label")), "value": html(b.get("value"))} for b in w.get("basis") or ()]}
+           for w in f["why"] or ()]
+    waiver = f.get("waiver")
+    if waiver:
+        waiver = {k: html(waiver.get(k)) for k in ("document", "approver", "start", "expiry", "justification")}
+        waiver["state"] = f["waiver"].get("state")
+    return {**row, "co_responsible": [html(c) for c in f["co_responsible"] or ()], "quote": html(f["quote"]),
+            "why": why, "waiver": waiver, "note": html(f["note"]), "pack": html(f["pack"]),
+            "version": html(f["version"])}
+
+
+def html_view(v: dict[str, Any]) -> dict[str, Any]:
+    """The view with every finding the HTML report shows replaced by its escaped display pieces (each made once)."""
+    from markupsafe import escape
+
+    special = _HTML_SPECIAL.search
+
+    def html(value: Any) -> Any:
+        # Exactly what autoescape would print. Text without & < > " ' is its own HTML and stays a plain
+        # str (escaping it again changes nothing); the rest becomes Markup, which is never escaped twice.
+        if value is None:
+            return None
+        text = value if type(value) is str else str(value)
+        return escape(text) if special(text) else text
+
+    # The deadline and responsibility cells come from their macros, made once for each distinct value
+    # (most findings share a few departments and deadlines) rather than once per row printed.
+    macros = _env().get_template("_macros.html.j2").module
+    rectify_cells: dict[tuple, Any] = {}
+    who_cells: dict[tuple, Any] = {}
+    rows: dict[int, dict[str, Any]] = {}  # a finding shown in several tables is escaped once
+
+    def row(f: dict) -> dict[str, Any]:
+        p = rows.get(id(f))
+        if p is None:
+            p = rows[id(f)] = _html_row(f, html)
+            due = (p["deadline"], p["deadline_source"], p["days"], p["rectify_by"])
+            p["rectify"] = rectify_cells.get(due) or rectify_cells.setdefault(due, macros.rectify(p))
+            who = (p["lead"], p["lead_inferred"], tuple(p["guide"]))
+            p["who"] = who_cells.get(who) or who_cells.setdefault(who, macros.who(p))
+        return p
+
+    def table(findings: list[dict]) -> list[dict]:
+        return [row(f) for f in findings]
+
+    def cards(findings: list[dict]) -> list[dict]:
+        return [_html_card(row(f), f, html) for f in findings]
+
+    return {**v, **{k: table(v[k]) for k in ("urgent", "upcoming", "strive", "encouraged", "above")},
+            "units": [{**u, "gaps": cards(u["gaps"]), "waived": cards(u["waived"]), "not_due": cards(u["not_due"]),
+                       "co_gaps": table(u["co_gaps"]), "missing": table(u["missing"])} for u in v["units"]]}
 
 
 _ENV = None
@@ -332,4 +423,4 @@ def render(fmt: str, data: dict[str, Any], compact: bool = False) -> str:
     if fmt == "json":
         return to_json(data, compact)
     template = {"html": "report.html.j2", "md": "report.md.j2", "text": "report.txt.j2"}[fmt]
-    return _env().get_template(template).render(**view(data))
+    return _env().get_template(template).render(**(html_view(view(data)) if fmt == "html" else view(data)))
