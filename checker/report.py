@@ -8,6 +8,7 @@ the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from pathlib import Path
@@ -234,57 +235,86 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_HTML_SPECIAL = re.compile("[&<>\"']")
+_ROW_TEXTS = ("status", "requirement", "subject_kind", "subject", "target", "actual", "shortfall", "progress",
+              "deadline", "rectify_by", "lead", "section", "rule")
+_CARD_TEXTS = ("quote", "note", "pack", "version")
+_WHY_TEXTS = ("label", "subject", "value", "rule")
+_WAIVER_TEXTS = ("document", "approver", "start", "expiry", "justification")
 
 
-def _html_row(f: dict[str, Any], html: Any) -> dict[str, Any]:
-    """What a table row of the HTML report shows of a finding, every text escaped once, here, by `html`.
+def _has_markup_characters(text: str) -> bool:
+    return "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
+
+
+class _Escaper:
+    """Values as HTML text, exactly as autoescape prints them (markupsafe), for the one place they are escaped.
+
+    Text without & < > " ' is its own HTML and stays a plain str (escaping it
+    again changes nothing); the rest becomes Markup, which is never escaped
+    twice. Empty values stay as they are, for the templates' tests.
+    """
+
+    def __init__(self) -> None:
+        from markupsafe import escape
+
+        self.escape = escape
+
+    def one(self, value: Any) -> Any:
+        if not value:
+            return value
+        text = value if type(value) is str else str(value)
+        return self.escape(text) if _has_markup_characters(text) else text
+
+    def fields(self, source: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+        """The named fields of a dict, escaped; one look over them all, as nearly all are plain text."""
+        out = {k: source.get(k) for k in names}
+        try:
+            plain = not _has_markup_characters("\0".join([v for v in out.values() if v]))
+        except TypeError:  # something other than text: each value on its own
+            plain = False
+        return out if plain else {k: self.one(v) for k, v in out.items()}
+
+    def many(self, values: list[Any]) -> list[Any]:
+        try:
+            if not _has_markup_characters("\0".join([v for v in values if v])):
+                return values
+        except TypeError:
+            pass
+        return [self.one(v) for v in values]
+
+
+def _html_row(f: dict[str, Any], esc: _Escaper) -> dict[str, Any]:
+    """What a table row of the HTML report shows of a finding, every text escaped once, here.
 
     The HTML macros and rows print these with autoescape off (escaping each of a
     few thousand expressions in the template was a third of the report's time).
     Only the fields named here exist: a template reading any other field of a
     finding fails (StrictUndefined) rather than print it unescaped.
     """
-    return {
-        "status": html(f["status"]), "requirement": html(f["requirement"]),
-        "subject_kind": html(f["subject_kind"]), "subject": html(f["subject"]),
-        "target": html(f["target"]), "actual": html(f["actual"]), "shortfall": html(f["shortfall"]),
-        "progress": html(f["progress"]), "deadline": html(f["deadline"]), "deadline_source": f["deadline_source"],
-        "days": f["days"], "rectify_by": html(f["rectify_by"]), "lead": html(f["lead"]),
-        "lead_inferred": f["lead_inferred"], "guide": [html(g) for g in f["guide"] or ()],
-        "missing": [html(m) for m in f["missing"] or ()], "section": html(f["section"]), "rule": html(f["rule"]),
-    }
+    row = esc.fields(f, _ROW_TEXTS)
+    row["deadline_source"] = f["deadline_source"]
+    row["days"] = f["days"]
+    row["lead_inferred"] = f["lead_inferred"]
+    row["guide"] = esc.many(list(f["guide"])) if f["guide"] else []
+    row["missing"] = esc.many(list(f["missing"])) if f["missing"] else []
+    return row
 
 
-def _html_card(row: dict[str, Any], f: dict[str, Any], html: Any) -> dict[str, Any]:
+def _html_card(row: dict[str, Any], f: dict[str, Any], esc: _Escaper) -> dict[str, Any]:
     """A finding's row pieces and the rest its card shows: co-responsible units, quote, reasoning, waiver, note."""
-    why = [{"derived": w.get("derived"), "label": html(w.get("label")), "subject": html(w.get("subject")),
-            "value": html(w.get("value")), "rule": html(w.get("rule")),
-            "basis": [{"label": html(b.get("label")), "value": html(b.get("value"))} for b in w.get("basis") or ()]}
-           for w in f["why"] or ()]
+    card = {**row, **esc.fields(f, _CARD_TEXTS)}
+    card["co_responsible"] = esc.many(list(f["co_responsible"])) if f["co_responsible"] else []
+    card["why"] = [{**esc.fields(w, _WHY_TEXTS), "derived": w.get("derived"),
+                    "basis": [esc.fields(b, ("label", "value")) for b in w.get("basis") or ()]}
+                   for w in f["why"] or ()]
     waiver = f.get("waiver")
-    if waiver:
-        waiver = {k: html(waiver.get(k)) for k in ("document", "approver", "start", "expiry", "justification")}
-        waiver["state"] = f["waiver"].get("state")
-    return {**row, "co_responsible": [html(c) for c in f["co_responsible"] or ()], "quote": html(f["quote"]),
-            "why": why, "waiver": waiver, "note": html(f["note"]), "pack": html(f["pack"]),
-            "version": html(f["version"])}
+    card["waiver"] = {**esc.fields(waiver, _WAIVER_TEXTS), "state": waiver.get("state")} if waiver else waiver
+    return card
 
 
 def html_view(v: dict[str, Any]) -> dict[str, Any]:
     """The view with every finding the HTML report shows replaced by its escaped display pieces (each made once)."""
-    from markupsafe import escape
-
-    special = _HTML_SPECIAL.search
-
-    def html(value: Any) -> Any:
-        # Exactly what autoescape would print. Text without & < > " ' is its own HTML and stays a plain
-        # str (escaping it again changes nothing); the rest becomes Markup, which is never escaped twice.
-        if value is None:
-            return None
-        text = value if type(value) is str else str(value)
-        return escape(text) if special(text) else text
-
+    esc = _Escaper()
     # The deadline and responsibility cells come from their macros, made once for each distinct value
     # (most findings share a few departments and deadlines) rather than once per row printed.
     macros = _env().get_template("_macros.html.j2").module
@@ -292,25 +322,34 @@ def html_view(v: dict[str, Any]) -> dict[str, Any]:
     who_cells: dict[tuple, Any] = {}
     rows: dict[int, dict[str, Any]] = {}  # a finding shown in several tables is escaped once
 
-    def row(f: dict) -> dict[str, Any]:
+    def row(f: dict, rectify: bool = True, who: bool = True) -> dict[str, Any]:
         p = rows.get(id(f))
         if p is None:
-            p = rows[id(f)] = _html_row(f, html)
+            p = rows[id(f)] = _html_row(f, esc)
+        if rectify and "rectify" not in p:
             due = (p["deadline"], p["deadline_source"], p["days"], p["rectify_by"])
-            p["rectify"] = rectify_cells.get(due) or rectify_cells.setdefault(due, macros.rectify(p))
-            who = (p["lead"], p["lead_inferred"], tuple(p["guide"]))
-            p["who"] = who_cells.get(who) or who_cells.setdefault(who, macros.who(p))
+            if due not in rectify_cells:
+                rectify_cells[due] = macros.rectify(p)
+            p["rectify"] = rectify_cells[due]
+        if who and "who" not in p:
+            unit = (p["lead"], p["lead_inferred"], tuple(p["guide"]))
+            if unit not in who_cells:
+                who_cells[unit] = macros.who(p)
+            p["who"] = who_cells[unit]
         return p
 
-    def table(findings: list[dict]) -> list[dict]:
-        return [row(f) for f in findings]
+    def table(findings: list[dict], rectify: bool = True, who: bool = True) -> list[dict]:
+        return [row(f, rectify, who) for f in findings]
 
     def cards(findings: list[dict]) -> list[dict]:
-        return [_html_card(row(f), f, html) for f in findings]
+        return [_html_card(row(f), f, esc) for f in findings]
 
-    return {**v, **{k: table(v[k]) for k in ("urgent", "upcoming", "strive", "encouraged", "above")},
+    return {**v, "urgent": table(v["urgent"]), "upcoming": table(v["upcoming"]),
+            # the aside tables show no deadline, the missing-facts table neither deadline nor department
+            **{k: table(v[k], rectify=False) for k in ("strive", "encouraged", "above")},
             "units": [{**u, "gaps": cards(u["gaps"]), "waived": cards(u["waived"]), "not_due": cards(u["not_due"]),
-                       "co_gaps": table(u["co_gaps"]), "missing": table(u["missing"])} for u in v["units"]]}
+                       "co_gaps": table(u["co_gaps"]), "missing": table(u["missing"], rectify=False, who=False)}
+                      for u in v["units"]]}
 
 
 _ENV = None
@@ -359,23 +398,25 @@ def _env():
         _ENV = _report_environment_class()(
             loader=jinja2.FileSystemLoader(str(templates_dir())), bytecode_cache=cache,
             autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+            auto_reload=False)  # templates are the installed package's: no stat of each file on every render
         _ENV.filters["css_string"] = css_string
     return _ENV
 
 
+@functools.lru_cache(maxsize=None)  # a report has a few hundred distinct characters at most
+def _css_char(ch: str) -> str:
+    if ch.isalnum() or ch in " .-_@·()（）/:、,，" or ord(ch) > 0x2000:
+        return ch
+    return f"\\{ord(ch):x} "
+
+
 def css_string(text: str) -> str:
     """A CSS string literal: anything but plain characters is written as a CSS escape."""
-    out = []
-    for ch in str(text):
-        if ch.isalnum() or ch in " .-_@·()（）/:、,，" or ord(ch) > 0x2000:
-            out.append(ch)
-        else:
-            out.append(f"\\{ord(ch):x} ")
     from markupsafe import Markup
 
     # Safe inside <style>: every character that could end the element or the string is escaped.
-    return Markup('"' + "".join(out) + '"')
+    return Markup('"' + "".join(map(_css_char, str(text))) + '"')
 
 
 
