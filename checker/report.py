@@ -116,18 +116,15 @@ def _units(findings: list[dict]) -> list[dict[str, Any]]:
         if f["category"] != "binding":
             continue
         lead = unit(f["lead"])
-        if f["status"] == "fail":
+        status = f["status"]
+        if status == "pass":
+            lead["passed"] += 1
+        elif status == "fail":
             lead["gaps"].append(f)
             for co in f["co_responsible"]:
                 unit(co)["co_gaps"].append(f)
-        elif f["status"] == "not_due":
-            lead["not_due"].append(f)
-        elif f["status"] == "missing":
-            lead["missing"].append(f)
-        elif f["status"] == "waived":
-            lead["waived"].append(f)
-        elif f["status"] == "pass":
-            lead["passed"] += 1
+        elif status in ("not_due", "missing", "waived"):
+            lead[status].append(f)
     ordered = sorted(units.values(), key=lambda u: (-len(u["gaps"]), -len(u["co_gaps"]), -len(u["not_due"]),
                                                     -len(u["missing"]), u["name"]))
     active = [u for u in ordered if u["gaps"] or u["not_due"] or u["missing"] or u["co_gaps"] or u["waived"]]
@@ -168,23 +165,25 @@ def section_label(pack: dict[str, Any], top: str) -> str:
 def _sections(findings: list[dict], packs: list[dict]) -> list[dict[str, Any]]:
     by_pack = {p["id"]: p for p in packs}
     by: dict[tuple[str, str], dict[str, Any]] = {}
-    tops: dict[str, str] = {}  # many findings share a clause
+    clauses: dict[tuple[str, str], dict[str, Any]] = {}  # many findings share a clause: its section found once
     for f in findings:
         if f["category"] != "binding":
             continue
-        top = tops.get(f["section"])
-        if top is None:
-            top = tops[f["section"]] = top_section(f["section"])
-        entry = by.get((f["pack"], top))
-        if entry is None:  # the label once per section, not once per finding
-            entry = by[(f["pack"], top)] = {"pack": f["pack"], "section": top,
-                                            "label": section_label(by_pack.get(f["pack"], {}), top),
-                                            "pass": 0, "fail": 0, "other": 0}
-        if f["status"] == "pass":
+        entry = clauses.get((f["pack"], f["section"]))
+        if entry is None:
+            top = top_section(f["section"])
+            entry = by.get((f["pack"], top))
+            if entry is None:
+                entry = by[(f["pack"], top)] = {"pack": f["pack"], "section": top,
+                                                "label": section_label(by_pack.get(f["pack"], {}), top),
+                                                "pass": 0, "fail": 0, "other": 0}
+            clauses[(f["pack"], f["section"])] = entry
+        status = f["status"]
+        if status == "pass":
             entry["pass"] += 1
-        elif f["status"] == "fail":
+        elif status == "fail":
             entry["fail"] += 1
-        elif f["status"] in ("not_due", "missing", "waived"):
+        elif status in ("not_due", "missing", "waived"):
             entry["other"] += 1
     out = list(by.values())  # in the order the documents' rules come: the text's own order
     for index, e in enumerate(out, start=1):
@@ -345,6 +344,8 @@ def html_view(v: dict[str, Any]) -> dict[str, Any]:
         return [_html_card(row(f), f, esc) for f in findings]
 
     return {**v, "urgent": table(v["urgent"]), "upcoming": table(v["upcoming"]),
+            "sections": [{**s, "label_html": esc.one(s["label"]), "pack_html": esc.one(s["pack"])}
+                         for s in v["sections"]],
             # the aside tables show no deadline, the missing-facts table neither deadline nor department
             **{k: table(v[k], rectify=False) for k in ("strive", "encouraged", "above")},
             "units": [{**u, "gaps": cards(u["gaps"]), "waived": cards(u["waived"]), "not_due": cards(u["not_due"]),
