@@ -8,6 +8,7 @@ the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from pathlib import Path
@@ -105,25 +106,25 @@ def _units(findings: list[dict]) -> list[dict[str, Any]]:
     units: dict[str, dict[str, Any]] = {}
 
     def unit(name: str) -> dict[str, Any]:
-        return units.setdefault(name, {"name": name, "gaps": [], "not_due": [], "missing": [], "co_gaps": [],
-                                       "waived": [], "passed": 0})
+        u = units.get(name)
+        if u is None:
+            u = units[name] = {"name": name, "gaps": [], "not_due": [], "missing": [], "co_gaps": [],
+                               "waived": [], "passed": 0}
+        return u
 
     for f in findings:
         if f["category"] != "binding":
             continue
         lead = unit(f["lead"])
-        if f["status"] == "fail":
+        status = f["status"]
+        if status == "pass":
+            lead["passed"] += 1
+        elif status == "fail":
             lead["gaps"].append(f)
             for co in f["co_responsible"]:
                 unit(co)["co_gaps"].append(f)
-        elif f["status"] == "not_due":
-            lead["not_due"].append(f)
-        elif f["status"] == "missing":
-            lead["missing"].append(f)
-        elif f["status"] == "waived":
-            lead["waived"].append(f)
-        elif f["status"] == "pass":
-            lead["passed"] += 1
+        elif status in ("not_due", "missing", "waived"):
+            lead[status].append(f)
     ordered = sorted(units.values(), key=lambda u: (-len(u["gaps"]), -len(u["co_gaps"]), -len(u["not_due"]),
                                                     -len(u["missing"]), u["name"]))
     active = [u for u in ordered if u["gaps"] or u["not_due"] or u["missing"] or u["co_gaps"] or u["waived"]]
@@ -164,18 +165,25 @@ def section_label(pack: dict[str, Any], top: str) -> str:
 def _sections(findings: list[dict], packs: list[dict]) -> list[dict[str, Any]]:
     by_pack = {p["id"]: p for p in packs}
     by: dict[tuple[str, str], dict[str, Any]] = {}
+    clauses: dict[tuple[str, str], dict[str, Any]] = {}  # many findings share a clause: its section found once
     for f in findings:
         if f["category"] != "binding":
             continue
-        top = top_section(f["section"])
-        entry = by.setdefault((f["pack"], top), {"pack": f["pack"], "section": top,
-                                                 "label": section_label(by_pack.get(f["pack"], {}), top),
-                                                 "pass": 0, "fail": 0, "other": 0})
-        if f["status"] == "pass":
+        entry = clauses.get((f["pack"], f["section"]))
+        if entry is None:
+            top = top_section(f["section"])
+            entry = by.get((f["pack"], top))
+            if entry is None:
+                entry = by[(f["pack"], top)] = {"pack": f["pack"], "section": top,
+                                                "label": section_label(by_pack.get(f["pack"], {}), top),
+                                                "pass": 0, "fail": 0, "other": 0}
+            clauses[(f["pack"], f["section"])] = entry
+        status = f["status"]
+        if status == "pass":
             entry["pass"] += 1
-        elif f["status"] == "fail":
+        elif status == "fail":
             entry["fail"] += 1
-        elif f["status"] in ("not_due", "missing", "waived"):
+        elif status in ("not_due", "missing", "waived"):
             entry["other"] += 1
     out = list(by.values())  # in the order the documents' rules come: the text's own order
     for index, e in enumerate(out, start=1):
@@ -193,7 +201,13 @@ def _aside(findings: list[dict], category: str) -> list[dict]:
 
 
 def view(data: dict[str, Any]) -> dict[str, Any]:
-    findings = data["findings"]
+    by_category: dict[str, list[dict]] = {}  # one pass over the findings; each part below reads its own category
+    for f in data["findings"]:
+        kind = by_category.get(f["category"])
+        if kind is None:
+            kind = by_category[f["category"]] = []
+        kind.append(f)
+    findings = by_category.get("binding", [])
     summary = data["summary"]
     applicable = sum(summary[s] for s in ("pass",) + ACTIVE)
     units = _units(findings)
@@ -210,9 +224,9 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
         "urgent": (sorted(_urgent(findings, None), key=lambda f: f["lead"] != data["unit_only"])  # 牵头 first, then 配合
                    if data.get("unit_only") else _urgent(findings)),
         "upcoming": [] if data.get("unit_only") else _upcoming(findings),
-        "strive": _aside(findings, "strive"),
-        "encouraged": _aside(findings, "encouraged"),
-        "above": _aside(findings, "above"),
+        "strive": _aside(by_category.get("strive", []), "strive"),
+        "encouraged": _aside(by_category.get("encouraged", []), "encouraged"),
+        "above": _aside(by_category.get("above", []), "above"),
         "sections": _sections(findings, data["packs"]),
         "gap_count": summary["fail"],
         "unit_only": data.get("unit_only"),
@@ -220,7 +234,151 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_ROW_TEXTS = ("status", "requirement", "subject_kind", "subject", "target", "actual", "shortfall", "progress",
+              "deadline", "rectify_by", "lead", "section", "rule")
+_CARD_TEXTS = ("quote", "note", "pack", "version")
+_WHY_TEXTS = ("label", "subject", "value", "rule")
+_WAIVER_TEXTS = ("document", "approver", "start", "expiry", "justification")
+
+
+def _has_markup_characters(text: str) -> bool:
+    return "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
+
+
+class _Escaper:
+    """Values as HTML text, exactly as autoescape prints them (markupsafe), for the one place they are escaped.
+
+    Text without & < > " ' is its own HTML and stays a plain str (escaping it
+    again changes nothing); the rest becomes Markup, which is never escaped
+    twice. Empty values stay as they are, for the templates' tests.
+    """
+
+    def __init__(self) -> None:
+        from markupsafe import escape
+
+        self.escape = escape
+
+    def one(self, value: Any) -> Any:
+        if not value:
+            return value
+        text = value if type(value) is str else str(value)
+        return self.escape(text) if _has_markup_characters(text) else text
+
+    def fields(self, source: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+        """The named fields of a dict, escaped; one look over them all, as nearly all are plain text."""
+        out = {k: source.get(k) for k in names}
+        try:
+            plain = not _has_markup_characters("\0".join([v for v in out.values() if v]))
+        except TypeError:  # something other than text: each value on its own
+            plain = False
+        return out if plain else {k: self.one(v) for k, v in out.items()}
+
+    def many(self, values: list[Any]) -> list[Any]:
+        try:
+            if not _has_markup_characters("\0".join([v for v in values if v])):
+                return values
+        except TypeError:
+            pass
+        return [self.one(v) for v in values]
+
+
+def _html_row(f: dict[str, Any], esc: _Escaper) -> dict[str, Any]:
+    """What a table row of the HTML report shows of a finding, every text escaped once, here.
+
+    The HTML macros and rows print these with autoescape off (escaping each of a
+    few thousand expressions in the template was a third of the report's time).
+    Only the fields named here exist: a template reading any other field of a
+    finding fails (StrictUndefined) rather than print it unescaped.
+    """
+    row = esc.fields(f, _ROW_TEXTS)
+    row["deadline_source"] = f["deadline_source"]
+    row["days"] = f["days"]
+    row["lead_inferred"] = f["lead_inferred"]
+    row["guide"] = esc.many(list(f["guide"])) if f["guide"] else []
+    row["missing"] = esc.many(list(f["missing"])) if f["missing"] else []
+    return row
+
+
+def _html_card(row: dict[str, Any], f: dict[str, Any], esc: _Escaper) -> dict[str, Any]:
+    """A finding's row pieces and the rest its card shows: co-responsible units, quote, reasoning, waiver, note."""
+    card = {**row, **esc.fields(f, _CARD_TEXTS)}
+    card["co_responsible"] = esc.many(list(f["co_responsible"])) if f["co_responsible"] else []
+    card["why"] = [{**esc.fields(w, _WHY_TEXTS), "derived": w.get("derived"),
+                    "basis": [esc.fields(b, ("label", "value")) for b in w.get("basis") or ()]}
+                   for w in f["why"] or ()]
+    waiver = f.get("waiver")
+    card["waiver"] = {**esc.fields(waiver, _WAIVER_TEXTS), "state": waiver.get("state")} if waiver else waiver
+    return card
+
+
+def html_view(v: dict[str, Any]) -> dict[str, Any]:
+    """The view with every finding the HTML report shows replaced by its escaped display pieces (each made once)."""
+    esc = _Escaper()
+    # The deadline and responsibility cells come from their macros, made once for each distinct value
+    # (most findings share a few departments and deadlines) rather than once per row printed.
+    macros = _env().get_template("_macros.html.j2").module
+    rectify_cells: dict[tuple, Any] = {}
+    who_cells: dict[tuple, Any] = {}
+    rows: dict[int, dict[str, Any]] = {}  # a finding shown in several tables is escaped once
+
+    def row(f: dict, rectify: bool = True, who: bool = True) -> dict[str, Any]:
+        p = rows.get(id(f))
+        if p is None:
+            p = rows[id(f)] = _html_row(f, esc)
+        if rectify and "rectify" not in p:
+            due = (p["deadline"], p["deadline_source"], p["days"], p["rectify_by"])
+            if due not in rectify_cells:
+                rectify_cells[due] = macros.rectify(p)
+            p["rectify"] = rectify_cells[due]
+        if who and "who" not in p:
+            unit = (p["lead"], p["lead_inferred"], tuple(p["guide"]))
+            if unit not in who_cells:
+                who_cells[unit] = macros.who(p)
+            p["who"] = who_cells[unit]
+        return p
+
+    def table(findings: list[dict], rectify: bool = True, who: bool = True) -> list[dict]:
+        return [row(f, rectify, who) for f in findings]
+
+    def cards(findings: list[dict]) -> list[dict]:
+        return [_html_card(row(f), f, esc) for f in findings]
+
+    return {**v, "urgent": table(v["urgent"]), "upcoming": table(v["upcoming"]),
+            "sections": [{**s, "label_html": esc.one(s["label"]), "pack_html": esc.one(s["pack"])}
+                         for s in v["sections"]],
+            # the aside tables show no deadline, the missing-facts table neither deadline nor department
+            **{k: table(v[k], rectify=False) for k in ("strive", "encouraged", "above")},
+            "units": [{**u, "gaps": cards(u["gaps"]), "waived": cards(u["waived"]), "not_due": cards(u["not_due"]),
+                       "co_gaps": table(u["co_gaps"]), "missing": table(u["missing"], rectify=False, who=False)}
+                      for u in v["units"]]}
+
+
 _ENV = None
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _report_environment_class():
+    import jinja2
+
+    class ReportEnvironment(jinja2.Environment):
+        """Jinja with a fast `f.name` for the plain dicts the reports are made of.
+
+        Jinja tries the attribute first and the item only after an AttributeError;
+        a report reads a few thousand dict fields, and raising that many errors was a
+        third of its rendering time. A plain dict's only attributes are dict's own, so
+        for any other name the item is what Jinja would have found anyway.
+        """
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    return ReportEnvironment
 
 
 def _env():
@@ -238,26 +396,28 @@ def _env():
                 cache = jinja2.FileSystemBytecodeCache(str(folder / "templates"))
             except OSError:
                 cache = None
-        _ENV = jinja2.Environment(
+        _ENV = _report_environment_class()(
             loader=jinja2.FileSystemLoader(str(templates_dir())), bytecode_cache=cache,
             autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+            auto_reload=False)  # templates are the installed package's: no stat of each file on every render
         _ENV.filters["css_string"] = css_string
     return _ENV
 
 
+@functools.lru_cache(maxsize=None)  # a report has a few hundred distinct characters at most
+def _css_char(ch: str) -> str:
+    if ch.isalnum() or ch in " .-_@·()（）/:、,，" or ord(ch) > 0x2000:
+        return ch
+    return f"\\{ord(ch):x} "
+
+
 def css_string(text: str) -> str:
     """A CSS string literal: anything but plain characters is written as a CSS escape."""
-    out = []
-    for ch in str(text):
-        if ch.isalnum() or ch in " .-_@·()（）/:、,，" or ord(ch) > 0x2000:
-            out.append(ch)
-        else:
-            out.append(f"\\{ord(ch):x} ")
     from markupsafe import Markup
 
     # Safe inside <style>: every character that could end the element or the string is escaped.
-    return Markup('"' + "".join(out) + '"')
+    return Markup('"' + "".join(map(_css_char, str(text))) + '"')
 
 
 
@@ -305,4 +465,4 @@ def render(fmt: str, data: dict[str, Any], compact: bool = False) -> str:
     if fmt == "json":
         return to_json(data, compact)
     template = {"html": "report.html.j2", "md": "report.md.j2", "text": "report.txt.j2"}[fmt]
-    return _env().get_template(template).render(**view(data))
+    return _env().get_template(template).render(**(html_view(view(data)) if fmt == "html" else view(data)))
