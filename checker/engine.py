@@ -123,7 +123,9 @@ class _Session:
         (MessageObservedException), without comparing them. The ids it would
         generate itself collide by chance in a large session (about 0.4% of
         evaluations of a 200-consortium county); ours are skipped past any
-        hash already used, so a collision cannot happen.
+        hash already used, so a collision cannot happen. The engine stores one
+        fact of its own in every session, the session's state (id `sid-<sid>`,
+        events.c handleMessageCore); `reserve` keeps its hash from ours.
         """
         while True:
             candidate = str(self._next)
@@ -132,6 +134,10 @@ class _Session:
             if hashed not in self._used:
                 self._used.add(hashed)
                 return candidate
+
+    def reserve(self, fact_id: str) -> None:
+        """Keep an id the engine itself files in this session from being handed out by new_id."""
+        self._used.add(fnv1a32(fact_id))
 
 
 def fnv1a32(text: str) -> int:
@@ -397,6 +403,9 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
     with _LOCK:
         sid = f"s{next(_SESSION_IDS)}"
         session = _SESSIONS[sid] = _Session()
+        # The engine's own state fact of the session (`sid-<sid>`), which one of our sequential ids
+        # can share a hash with: "3497" with s33290150's, "93839" with s2337506's.
+        session.reserve(f"sid-{sid}")
         host = _host()
         try:
             facts = input_facts(compiled_pack, sheet, vocab, sid, session)
