@@ -76,6 +76,8 @@ class _TooManyAliases(Exception):
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
+_BOOL = "tag:yaml.org,2002:bool"
+_BOOLEANS = {**dict.fromkeys(("true", "True", "TRUE"), True), **dict.fromkeys(("false", "False", "FALSE"), False)}
 _ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 # What PyYAML's constructors raise, without a line, for values such as 2025-02-30 or '!!bool 是'.
 _UNREADABLE = (ValueError, KeyError, AttributeError, TypeError, OverflowError)
@@ -106,7 +108,10 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         """The tag of each node the C composer makes: Resolver.resolve for our table, without its generality."""
         if kind is _ScalarNode:
             if implicit[0]:
-                for tag, regexp in _IMPLICIT.get(value[:1], ()):
+                tag = _WORDS.get(value)
+                if tag is not None:
+                    return tag
+                for tag, regexp in _NUMBERS.get(value[:1], ()):
                     if regexp.match(value):
                         return tag
             return _STR
@@ -207,6 +212,10 @@ class _Builder:
         tag = node.tag
         if tag == _STR:
             return node.value
+        if tag == _BOOL:  # the most common typed value: true/false as YAML 1.2 resolves them
+            found = _BOOLEANS.get(node.value)
+            if found is not None:
+                return found
         construct = _SCALARS.get(tag)
         if construct is None:
             return self.loader.construct_object(node, deep=True)
@@ -335,6 +344,15 @@ def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool:
 
 
 _IMPLICIT = _resolvers_1_2()
+# The table's null, boolean and merge-key patterns each match a few whole words: `resolve` looks
+# these up and matches patterns only for what starts like a number or a date.
+_WORDS = {
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), "tag:yaml.org,2002:null"),
+    **dict.fromkeys(_BOOLEANS, _BOOL),
+    "<<": "tag:yaml.org,2002:merge",
+}
+_NUMBERS = {first: kept for first, entries in _IMPLICIT.items()
+            if (kept := [(tag, regexp) for tag, regexp in entries if tag not in _WORDS.values()])}
 _SCALARS = {  # what `_Builder.scalar` reads itself; any other tag goes through PyYAML's constructors
     "tag:yaml.org,2002:int": _construct_int,
     "tag:yaml.org,2002:float": _construct_float,
@@ -464,7 +482,7 @@ def read_yaml(path: Path) -> tuple[Any, str | None, bytes]:
             f"从中读到的内容超过上限 {MAX_BYTES:,} 字节 (是设备或管道吗?)。",
             fix_en="Give the fact sheet file itself.", fix_zh="请直接指定事实表文件。"))
     text, note = decode(data, spath)
-    if "\x00" in text:
+    if b"\x00" in data:  # as "\x00" in text (UTF-8 and GB18030 write U+0000 as this byte, and only it), but faster
         raise YamlSourceError(problem(path, None, "the file contains NUL bytes; it is not a text file.",
                                       "文件包含 NUL 字节, 不是文本文件。"))
     return load_text(text, spath), note, data

@@ -68,6 +68,7 @@ EDGE_CASES = [
     "a: 1_000\nb: 1:30\nc: +1\nd: -0\ne: 0o17\nf: .5\ng: 5.\nh: 1e+3\ni: TRUE\nj: True\nk: NULL\nl: Null\nm: ''\nn:\n",
     "a: 2025-1-1\nb: 2025-01-01T10:00:00Z\nc: 2025-01-01 10:00:00.5 +08:00\nd: 2025-01-01 25:00:00\n",
     "a: 'x'\nb: \"1\"\nc: |\n  5\nd: >\n  true\ne: ! 12\n",
+    "a: nULL\nb: tRUE\nc: <<x\nd: ~x\ne: nullx\nf: truex\ng: 'true'\nh: !!bool tRuE\ni: !!bool FALSE\nj: !!bool 1\nk: !!null ''\n",
     # duplicate keys, however written
     "a: 1\na: 2\n", "? [1, 2]\n: x\n? [1, 2]\n: y\n", "{1: a, 1: b}", "{true: a, True: b}", "'a': 1\n\"a\": 2\n",
     "? 2025-01-01\n: a\n? 2025-01-01\n: b\n", "a:\n  - {x: 1, x: 2}\n", "{.nan: 1, .nan: 2}",
