@@ -219,33 +219,42 @@ def _text(node: LineMap, key: str) -> Any:
 def _read_facts(node: LineMap, scope: str, path: str, vocab: Vocabulary, values: dict, lines: dict,
                 subjects: list[Subject], problems: list) -> None:
     subject_key = subjects[-1].key
+    into = values[subject_key]
+    facts, collections = vocab.facts, vocab.collections
+    line_of, column_of, written = node.line_of, node.column_of, node.written  # once per entry, not per fact
     for name, raw in node.items():
-        line, column = node.line_of(name), node.column_of(name)
-        if scope == COUNTY and name in vocab.collections:
+        line = line_of(name)
+        if scope == COUNTY and name in collections:
             _read_collection(name, raw, line, path, vocab, values, lines, subjects, problems)
             continue
         if scope != COUNTY and name == "name":
             continue
-        fdef = vocab.facts.get(name) if isinstance(name, str) else None
+        fdef = facts.get(name) if isinstance(name, str) else None
         if fdef is None or not fdef.submittable:
-            problems.append(_unknown_fact(name, scope, fdef, path, line, column, vocab))
+            problems.append(_unknown_fact(name, scope, fdef, path, line, column_of(name), vocab))
             continue
         if fdef.scope != scope:
             where_en = "at county level" if fdef.scope == COUNTY else f"inside each entry of '{fdef.scope}'"
             where_zh = "县级 facts: 下" if fdef.scope == COUNTY else f"'{fdef.scope}' 的每一项中"
-            problems.append(problem(path, line, f"fact '{name}' belongs {where_en}.", f"事实 '{name}' 应填写在{where_zh}。", column=column))
+            problems.append(problem(path, line, f"fact '{name}' belongs {where_en}.", f"事实 '{name}' 应填写在{where_zh}。",
+                                    column=column_of(name)))
             continue
         if raw is None:
             continue  # a blank, as in an unfilled template line, is simply not submitted
-        if fdef.type in ("text", "enum", "set") and node.written(name) is not None:
-            raw = node.written(name)  # `No`, `1e3`, `0x10` are names here, not a boolean or a number
+        if fdef.type in _TYPED_AS_TEXT:
+            text = written(name)
+            if text is not None:
+                raw = text  # `No`, `1e3`, `0x10` are names here, not a boolean or a number
         try:
-            values[subject_key][name] = fdef.parse(raw)
+            into[name] = fdef.parse(raw)
         except ValueProblem as vp:
             problems.append(problem(path, line, f"{name} ({fdef.label}): {vp.en}.", f"{name} ({fdef.label}): {vp.zh}。",
-                                    column=column, fix_en=vp.fix_en, fix_zh=vp.fix_zh))
+                                    column=column_of(name), fix_en=vp.fix_en, fix_zh=vp.fix_zh))
             continue
         lines[(subject_key, name)] = line
+
+
+_TYPED_AS_TEXT = frozenset(("text", "enum", "set"))
 
 
 def _unknown_fact(name: Any, scope: str, fdef: FactDef | None, path: str, line: int, column: int | None, vocab: Vocabulary) -> Problem:

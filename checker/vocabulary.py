@@ -7,6 +7,7 @@ packs only refer to it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -69,8 +70,7 @@ class FactDef:
             raise ValueProblem("no value given", "未填写数值",
                                "Give a value or delete the line (a missing fact is reported as missing).",
                                "请填写数值, 或删除该行 (未提交的事实会列为待补充材料)。")
-        parser = getattr(self, f"_parse_{self.type}")
-        return parser(raw)
+        return _PARSERS[self.type](self, raw)
 
     def _parse_number(self, raw: Any) -> float | int:
         value = _to_number(raw, self.unit, percent=self.type == "percent")
@@ -113,11 +113,7 @@ class FactDef:
 
     def option(self, text: str) -> str | None:
         """The allowed value `text` names, in either script and ignoring spaces; None if none."""
-        wanted = _option_key(text)
-        for value in self.values:
-            if _option_key(value) == wanted:
-                return value
-        return None
+        return _options(self.values).get(_option_key(text))
 
     def _parse_enum(self, raw: Any) -> str:
         text = str(raw).strip() if not isinstance(raw, (list, dict)) else None
@@ -196,6 +192,9 @@ class FactDef:
         return ""
 
 
+# By type, looked up for every value of every sheet (cheaper than getattr on a built name).
+_PARSERS = {kind: getattr(FactDef, f"_parse_{kind}") for kind in TYPES}
+
 _LIST_SEPARATORS = re.compile(r"[、,，;；]")
 
 
@@ -213,8 +212,22 @@ def _shown(raw: Any) -> str:
     return f"「{raw}」" if isinstance(raw, str) else repr(raw)
 
 
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=4096)
 def _option_key(text: str) -> str:
-    return re.sub(r"\s+", "", to_simplified(text))
+    """What two spellings of one option have in common; the same few names come in every sheet."""
+    return _SPACES.sub("", to_simplified(text))
+
+
+@functools.lru_cache(maxsize=None)
+def _options(values: tuple[str, ...]) -> dict[str, str]:
+    """A fact's allowed values by `_option_key`, the first one where two keys are equal."""
+    index: dict[str, str] = {}
+    for value in values:
+        index.setdefault(_option_key(value), value)
+    return index
 
 
 def _has_percent_sign(raw: Any) -> bool:

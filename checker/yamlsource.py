@@ -73,20 +73,61 @@ class _TooManyAliases(Exception):
         self.line = line
 
 
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_BOOL = "tag:yaml.org,2002:bool"
+_BOOLEANS = {**dict.fromkeys(("true", "True", "TRUE"), True), **dict.fromkeys(("false", "False", "FALSE"), False)}
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+# What PyYAML's constructors raise, without a line, for values such as 2025-02-30 or '!!bool 是'.
+_UNREADABLE = (ValueError, KeyError, AttributeError, TypeError, OverflowError)
+
+
+def _unreadable(exc: Exception, node: Any) -> yaml.constructor.ConstructorError:
+    """The constructor's error, placed at the node it could not read."""
+    return yaml.constructor.ConstructorError(
+        None, None, f"cannot read this value ({type(exc).__name__}: {exc})", node.start_mark)
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml parses and composes the node graph in C; `_Builder` turns the nodes into data.
+
+    PyYAML's own construction (several Python calls per node) is left only for
+    what a hand-typed file almost never holds: the explicit tags !!binary, !!set,
+    !!omap, !!pairs and unknown ones, so that these read (or are refused) as before.
+    """
+
+    builder: "_Builder"
+
+    # The C composer calls both for every node; path resolvers are never used here, so
+    # they are C callables that do nothing, cheaper than the Python methods they replace.
+    descend_resolver = {}.get  # (parent, index) -> index, ignored
+    ascend_resolver = tuple    # () -> (), ignored
+
+    def resolve(self, kind, value, implicit):  # type: ignore[override]
+        """The tag of each node the C composer makes: Resolver.resolve for our table, without its generality."""
+        if kind is _ScalarNode:
+            if implicit[0]:
+                tag = _WORDS.get(value)
+                if tag is not None:
+                    return tag
+                for tag, regexp in _NUMBERS.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is _SequenceNode else _MAP
+
     def construct_object(self, node, deep=False):  # type: ignore[override]
-        # PyYAML's constructors raise plain ValueError/KeyError/… (no line) for
-        # values such as 2025-02-30 or '!!bool 是'; give them the node's place.
         try:
             return super().construct_object(node, deep=deep)
         except yaml.YAMLError:
             raise
-        except (ValueError, KeyError, AttributeError, TypeError, OverflowError) as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read this value ({type(exc).__name__}: {exc})", node.start_mark) from None
+        except _UNREADABLE as exc:
+            raise _unreadable(exc, node) from None
 
 
-MAX_DEPTH = 200  # libyaml overflows the C stack at some tens of thousands of levels
+MAX_DEPTH = 200  # levels of nesting, flow or block; libyaml overflows the C stack at some tens of
+                 # thousands, and no file needs more than a few
 
 
 def _check_depth(text: str, path: str) -> None:
@@ -127,45 +168,133 @@ def _count_aliases(text: str) -> None:
                 raise _TooManyAliases(event.start_mark.line + 1)
 
 
+class _TooDeep(Exception):
+    pass
+
+
+class _Builder:
+    """Plain data from libyaml's nodes: LineMap, LineList and scalars, in one pass.
+
+    It reads exactly as PyYAML's constructor machinery did, one `construct_object`
+    per node (same values, same errors at the same node; tests/yaml_reference.py
+    keeps that reader to compare), but walks the nodes itself, with no call per
+    string. Two costs are paid only when the text can need them: merging (`<<`
+    keys, and explicit tags, by PyYAML's flatten_mapping) and sharing (aliases: a
+    node is built once, and a node inside itself is refused).
+    """
+
+    def __init__(self, loader: _Loader, text: str):
+        self.loader = loader
+        self.merges = "<<" in text or "!" in text
+        self.shared = "*" in text
+
+    def build(self, node: Any, depth: int) -> Any:
+        cls = node.__class__
+        if cls is _ScalarNode:
+            return self.scalar(node)
+        if (cls is _MappingNode and node.tag == _MAP) or (cls is _SequenceNode and node.tag == _SEQ):
+            if not self.shared:
+                return self.mapping(node, depth + 1) if cls is _MappingNode else self.sequence(node, depth + 1)
+            loader = self.loader
+            if node in loader.constructed_objects:
+                return loader.constructed_objects[node]
+            if node in loader.recursive_objects:
+                raise yaml.constructor.ConstructorError(None, None, "found unconstructable recursive node",
+                                                        node.start_mark)
+            loader.recursive_objects[node] = None
+            data = self.mapping(node, depth + 1) if cls is _MappingNode else self.sequence(node, depth + 1)
+            loader.constructed_objects[node] = data
+            del loader.recursive_objects[node]
+            return data
+        return self.loader.construct_object(node, deep=True)
+
+    def scalar(self, node: Any) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _BOOL:  # the most common typed value: true/false as YAML 1.2 resolves them
+            found = _BOOLEANS.get(node.value)
+            if found is not None:
+                return found
+        construct = _SCALARS.get(tag)
+        if construct is None:
+            return self.loader.construct_object(node, deep=True)
+        try:
+            return construct(self.loader, node)
+        except _UNREADABLE as exc:
+            raise _unreadable(exc, node) from None
+
+    def mapping(self, node: Any, depth: int) -> LineMap:
+        if depth > MAX_DEPTH:
+            raise _TooDeep()
+        result = LineMap()
+        result.line = node.start_mark.line + 1
+        key_lines: dict = {}
+        key_columns: dict = {}
+        plain: dict = {}
+        result.key_lines, result.key_columns, result.plain = key_lines, key_columns, plain
+        try:
+            if self.merges:
+                self.loader.flatten_mapping(node)
+            for key_node, value_node in node.value:
+                if key_node.__class__ is _ScalarNode and key_node.tag == _STR:
+                    key = key_node.value
+                else:
+                    key = self.build(key_node, depth)
+                    if isinstance(key, (list, dict)):
+                        key = str(key)
+                mark = key_node.start_mark
+                line = mark.line + 1
+                if key in key_lines:
+                    raise _Duplicate(key, key_lines[key], line, mark.column + 1)
+                key_lines[key] = line
+                key_columns[key] = mark.column + 1
+                if value_node.__class__ is _ScalarNode:
+                    if value_node.tag == _STR:
+                        result[key] = value_node.value
+                        continue
+                    value = self.scalar(value_node)
+                    if value is not None and not value_node.style and not isinstance(value, str):
+                        plain[key] = value_node.value  # the text as typed (see LineMap.written)
+                else:
+                    value = self.build(value_node, depth)
+                result[key] = value
+        except _UNREADABLE as exc:  # e.g. a !!set as a key: unhashable
+            raise _unreadable(exc, node) from None
+        return result
+
+    def sequence(self, node: Any, depth: int) -> LineList:
+        if depth > MAX_DEPTH:
+            raise _TooDeep()
+        result = LineList()
+        result.line = node.start_mark.line + 1
+        lines: list = []
+        plain: dict = {}
+        result.item_lines, result.plain = lines, plain
+        try:
+            for child in node.value:
+                if child.__class__ is _ScalarNode:
+                    if child.tag == _STR:
+                        value = child.value
+                    else:
+                        value = self.scalar(child)
+                        if value is not None and not child.style and not isinstance(value, str):
+                            plain[len(result)] = child.value
+                else:
+                    value = self.build(child, depth)
+                result.append(value)
+                lines.append(child.start_mark.line + 1)
+        except _UNREADABLE as exc:
+            raise _unreadable(exc, node) from None
+        return result
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
-    loader.flatten_mapping(node)
-    result = LineMap()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    result.key_columns = {}
-    result.plain = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, (list, dict)):
-            key = str(key)
-        line = key_node.start_mark.line + 1
-        if key in result.key_lines:
-            raise _Duplicate(key, result.key_lines[key], line, key_node.start_mark.column + 1)
-        result.key_lines[key] = line
-        result.key_columns[key] = key_node.start_mark.column + 1
-        result[key] = loader.construct_object(value_node, deep=True)
-        text = _plain_text(value_node, result[key])
-        if text is not None:
-            result.plain[key] = text
-    return result
-
-
-def _plain_text(node: yaml.Node, value: Any) -> str | None:
-    if isinstance(node, yaml.ScalarNode) and not node.style and value is not None and not isinstance(value, str):
-        return node.value
-    return None
+    return loader.builder.mapping(node, 1)
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    result.plain = {}
-    for index, child in enumerate(node.value):
-        text = _plain_text(child, result[index])
-        if text is not None:
-            result.plain[index] = text
-    return result
+    return loader.builder.sequence(node, 1)
 
 
 def _resolvers_1_2() -> dict:
@@ -214,12 +343,28 @@ def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool:
     return text == "true"
 
 
-_Loader.yaml_implicit_resolvers = _resolvers_1_2()
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_IMPLICIT = _resolvers_1_2()
+# The table's null, boolean and merge-key patterns each match a few whole words: `resolve` looks
+# these up and matches patterns only for what starts like a number or a date.
+_WORDS = {
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), "tag:yaml.org,2002:null"),
+    **dict.fromkeys(_BOOLEANS, _BOOL),
+    "<<": "tag:yaml.org,2002:merge",
+}
+_NUMBERS = {first: kept for first, entries in _IMPLICIT.items()
+            if (kept := [(tag, regexp) for tag, regexp in entries if tag not in _WORDS.values()])}
+_SCALARS = {  # what `_Builder.scalar` reads itself; any other tag goes through PyYAML's constructors
+    "tag:yaml.org,2002:int": _construct_int,
+    "tag:yaml.org,2002:float": _construct_float,
+    "tag:yaml.org,2002:bool": _construct_bool,
+    "tag:yaml.org,2002:null": yaml.constructor.SafeConstructor.construct_yaml_null,
+    "tag:yaml.org,2002:timestamp": yaml.constructor.SafeConstructor.construct_yaml_timestamp,
+}
+_Loader.yaml_implicit_resolvers = _IMPLICIT
+for _tag, _construct in _SCALARS.items():
+    _Loader.add_constructor(_tag, _construct)
+_Loader.add_constructor(_MAP, _construct_mapping)
+_Loader.add_constructor(_SEQ, _construct_sequence)
 
 
 def decode(data: bytes, path: str) -> tuple[str, str | None]:
@@ -267,6 +412,7 @@ def load_text(text: str, path: str) -> Any:
     _check_depth(text, path)
     _check_fullwidth_colons(text, path)
     loader = _Loader(text)
+    loader.builder = _Builder(loader, text)
     try:
         _count_aliases(text)
         return loader.get_single_data()
@@ -304,7 +450,7 @@ def load_text(text: str, path: str) -> Any:
             fix_zh="请检查本行的缩进 (用空格, 不要用制表符)、冒号和引号。")) from None
     except yaml.YAMLError as exc:
         raise YamlSourceError(problem(path, None, f"YAML error: {exc}.", f"YAML 错误: {exc}。")) from None
-    except RecursionError:
+    except (RecursionError, _TooDeep):
         raise YamlSourceError(problem(path, None, "the YAML is nested too deeply.", "YAML 嵌套层级过深。")) from None
     finally:
         loader.dispose()
@@ -336,7 +482,7 @@ def read_yaml(path: Path) -> tuple[Any, str | None, bytes]:
             f"从中读到的内容超过上限 {MAX_BYTES:,} 字节 (是设备或管道吗?)。",
             fix_en="Give the fact sheet file itself.", fix_zh="请直接指定事实表文件。"))
     text, note = decode(data, spath)
-    if "\x00" in text:
+    if b"\x00" in data:  # as "\x00" in text (UTF-8 and GB18030 write U+0000 as this byte, and only it), but faster
         raise YamlSourceError(problem(path, None, "the file contains NUL bytes; it is not a text file.",
                                       "文件包含 NUL 字节, 不是文本文件。"))
     return load_text(text, spath), note, data
