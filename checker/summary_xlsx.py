@@ -7,6 +7,7 @@ workbook's timestamps are fixed (openpyxl stamps the time of saving).
 from __future__ import annotations
 
 import io
+import multiprocessing as mp
 import re
 import zipfile
 from typing import Any
@@ -15,6 +16,59 @@ from .findings import STATUS_ZH, STATUSES
 
 _FIXED = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 _STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+class WorkbookJob:
+    """summary.xlsx built in a forked process while the parent writes summary.json and summary.html.
+
+    openpyxl's import and writing are the slowest third of a batch's summary; on a machine with a
+    second core they cost no wall time this way. Where processes cannot be forked, or the child
+    fails, the workbook is built here instead, so the bytes — and any error — are as before.
+    """
+
+    def __init__(self, summary: dict[str, Any]):
+        self.summary = summary
+        self._process: Any = None
+        self._receive: Any = None
+        if "fork" not in mp.get_all_start_methods():
+            return
+        context = mp.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_child, args=(summary, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> bytes:
+        data = None
+        if self._process is not None:
+            try:
+                data = self._receive.recv()
+            except EOFError:  # the child died: build the workbook here
+                data = None
+            self.cancel()
+        return data if isinstance(data, bytes) else workbook_bytes(self.summary)
+
+    def cancel(self) -> None:
+        """Stop the child (Ctrl-C, or a failed write of the other summary files) and reap it."""
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+
+
+def _child(summary: dict[str, Any], send: Any) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and SIGTERM are the parent's to handle:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # it stops this child
+    try:
+        data: bytes | None = workbook_bytes(summary)
+    except BaseException:  # the parent builds it again and reports the error itself
+        data = None
+    send.send(data)
+    send.close()
 
 
 def workbook_bytes(summary: dict[str, Any]) -> bytes:
