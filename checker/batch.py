@@ -15,6 +15,7 @@ interrupted batch leaves no temporary file once the command cleans up.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -28,6 +29,8 @@ from typing import Any, Callable
 from .batchfiles import Sheet, printable
 from .errors import NoPackApplies, PolicycheckError
 from .library import Library
+from .pipeline import CheckRequest, check_sheet  # imported before forking: no worker imports them again
+from .report import render, top_section
 
 _STATE: dict[str, Any] = {}  # set in the parent before forking; the workers inherit it
 
@@ -63,9 +66,6 @@ def _worker_init(state: dict[str, Any] | None = None) -> None:
 
 def evaluate_one(index: int) -> dict[str, Any]:
     """Judge sheet `index` in a worker; return its row (judged, not applicable or unreadable)."""
-    from .pipeline import CheckRequest, check_sheet
-    from .report import render
-
     _STATE["started"][index] = 1
     sheet: Sheet = _STATE["sheets"][index]
     options: BatchOptions = _STATE["options"]
@@ -93,8 +93,6 @@ def _message(exc: PolicycheckError, sheet: Sheet) -> str:
 
 def row_of(data: dict[str, Any]) -> dict[str, Any]:
     """What the summary needs of one county's run data."""
-    from .report import top_section
-
     sections: dict[tuple[str, str], list[int]] = {}
     units: Counter = Counter()
     clauses: set[tuple[str, str, str, str]] = set()
@@ -134,6 +132,20 @@ def run_batch(sheets: list[Sheet], library: Library, options: BatchOptions, jobs
     context = _context()
     _STATE.update(library=library, options=options, sheets=sheets, started=context.RawArray("b", len(sheets)))
     pending = list(range(len(sheets)))
+    if context.get_start_method() == "fork":
+        import jinja2  # noqa: F401  (the reports' templates: imported once here, not in every worker)
+
+        # The library is the bulk of every worker's heap and lives as long as the worker: frozen, the
+        # workers' collector never walks it (a few ms a sheet) nor copies its pages by touching them.
+        gc.freeze()
+    try:
+        _rounds(context, pending, jobs, on_row)
+    finally:
+        gc.unfreeze()
+
+
+def _rounds(context: mp.context.BaseContext, pending: list[int], jobs: int,
+            on_row: Callable[[dict[str, Any]], None]) -> None:
     while pending:
         finished = _pool_round(context, pending, jobs, on_row)
         left = [i for i in pending if i not in finished]

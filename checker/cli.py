@@ -501,7 +501,7 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
     from .progress import Progress
     from .report import render_summary
     from .summary import summarise, summary_files
-    from .summary_xlsx import workbook_bytes
+    from .summary_xlsx import WorkbookJob
 
     when = _parse_date(as_of, "--as-of")
     library = _library(rules_dir, packs)  # loaded once: the workers are forked from this process and inherit it
@@ -542,9 +542,14 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
     progress.close()
     rows.sort(key=lambda r: r["index"])
     summary = summarise(rows, found.skipped, library, folder=printable(folder), as_of=when, tool_version=__version__)
-    write_atomic(files["json"], json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    write_atomic(files["xlsx"], workbook_bytes(summary))
-    write_atomic(files["html"], render_summary(summary))
+    workbook = WorkbookJob(summary)  # built beside the JSON and HTML, on another core
+    try:
+        write_atomic(files["json"], json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        html = render_summary(summary)
+        write_atomic(files["xlsx"], workbook.result())
+    finally:
+        workbook.cancel()
+    write_atomic(files["html"], html)
     _batch_closing(summary, files["html"])
     counts = summary["counts"]
     if counts["unreadable"] or not counts["judged"]:

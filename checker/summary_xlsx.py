@@ -7,6 +7,7 @@ workbook's timestamps are fixed (openpyxl stamps the time of saving).
 from __future__ import annotations
 
 import io
+import multiprocessing as mp
 import re
 import zipfile
 from typing import Any
@@ -15,6 +16,59 @@ from .findings import STATUS_ZH, STATUSES
 
 _FIXED = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 _STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+class WorkbookJob:
+    """summary.xlsx built in a forked process while the parent writes summary.json and summary.html.
+
+    openpyxl's import and writing are the slowest third of a batch's summary; on a machine with a
+    second core they cost no wall time this way. Where processes cannot be forked, or the child
+    fails, the workbook is built here instead, so the bytes — and any error — are as before.
+    """
+
+    def __init__(self, summary: dict[str, Any]):
+        self.summary = summary
+        self._process: Any = None
+        self._receive: Any = None
+        if "fork" not in mp.get_all_start_methods():
+            return
+        context = mp.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_child, args=(summary, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> bytes:
+        data = None
+        if self._process is not None:
+            try:
+                data = self._receive.recv()
+            except EOFError:  # the child died: build the workbook here
+                data = None
+            self.cancel()
+        return data if isinstance(data, bytes) else workbook_bytes(self.summary)
+
+    def cancel(self) -> None:
+        """Stop the child (Ctrl-C, or a failed write of the other summary files) and reap it."""
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+
+
+def _child(summary: dict[str, Any], send: Any) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and SIGTERM are the parent's to handle:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # it stops this child
+    try:
+        data: bytes | None = workbook_bytes(summary)
+    except BaseException:  # the parent builds it again and reports the error itself
+        data = None
+    send.send(data)
+    send.close()
 
 
 def workbook_bytes(summary: dict[str, Any]) -> bytes:
@@ -39,15 +93,26 @@ def workbook_bytes(summary: dict[str, Any]) -> bytes:
         for cell in matrix[row]:
             cell.font, cell.fill = bold, head_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    # The row just appended, and the sheet's width, counted here: openpyxl's max_row and
+    # max_column (and matrix[n], which asks for max_column) scan every cell, which made a
+    # province's workbook quadratic in its counties (9 s for 1,000).
+    width, last = matrix.max_column, matrix.max_row
+
+    def appended(values: list[Any]) -> tuple[Any, ...]:
+        nonlocal last
+        matrix.append(values)
+        last += 1
+        return next(matrix.iter_rows(min_row=last, max_row=last, max_col=width))
+
     for group in summary["groups"]:
-        matrix.append([group["city"]])
-        matrix.cell(matrix.max_row, 1).font = bold
-        for cell in matrix[matrix.max_row]:
+        cells = appended([group["city"]])
+        cells[0].font = bold
+        for cell in cells:
             cell.fill = city_fill
         for r in group["rows"]:
             rates = [c["rate"] / 100 if c["rate"] is not None else "—" if c["applies"] else "" for c in r["cells"]]
-            matrix.append([group["city"], r["name"], r["code"] or "", r["report_date"] or "", r["gaps"], r["file"]] + rates)
-            for cell in matrix[matrix.max_row][len(fixed):]:
+            cells = appended([group["city"], r["name"], r["code"] or "", r["report_date"] or "", r["gaps"], r["file"]] + rates)
+            for cell in cells[len(fixed):]:
                 if isinstance(cell.value, float):
                     cell.number_format = "0%"
     for i, width in enumerate([12, 14, 9, 11, 7, 28] + [12] * len(summary["columns"]), start=1):
@@ -66,9 +131,20 @@ def workbook_bytes(summary: dict[str, Any]) -> bytes:
     for i, width in enumerate([12, 14, 9, 11, 11, 28, 26] + [8] * len(STATUSES) + [24], start=1):
         counts.column_dimensions[get_column_letter(i)].width = width
     counts.freeze_panes = "C2"
+    return _fixed_times(_stored(book))
+
+
+def _stored(book: Any) -> bytes:
+    """The workbook as Workbook.save writes it, but with its parts stored, not deflated:
+    `_fixed_times` deflates every part again anyway, and deflating twice was a quarter of the time."""
+    import datetime as dt
+
+    from openpyxl.writer.excel import ExcelWriter
+
     raw = io.BytesIO()
-    book.save(raw)
-    return _fixed_times(raw.getvalue())
+    book.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)  # as save() does
+    ExcelWriter(book, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True)).save()
+    return raw.getvalue()
 
 
 def _fixed_times(data: bytes) -> bytes:
