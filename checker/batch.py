@@ -29,7 +29,8 @@ from typing import Any, Callable
 from .batchfiles import Sheet, printable
 from .errors import NoPackApplies, PolicycheckError
 from .library import Library
-from .pipeline import CheckRequest, check_sheet  # imported before forking: no worker imports them again
+from .findings import summarise
+from .pipeline import Checked, CheckRequest, check_sheet  # imported before forking: no worker imports them again
 from .report import render, top_section
 
 _STATE: dict[str, Any] = {}  # set in the parent before forking; the workers inherit it
@@ -71,19 +72,20 @@ def evaluate_one(index: int) -> dict[str, Any]:
     options: BatchOptions = _STATE["options"]
     base = {"index": index, "file": sheet.shown}
     try:
-        data = check_sheet(Path(sheet.path), CheckRequest(specs=options.packs, as_of=options.as_of),
-                           _STATE["library"]).data
+        checked = check_sheet(Path(sheet.path), CheckRequest(specs=options.packs, as_of=options.as_of),
+                              _STATE["library"])
     except NoPackApplies as exc:
         return {**base, "status": "not_applicable", "reason": _message(exc, sheet)}
     except PolicycheckError as exc:
         return {**base, "status": "unreadable", "error": _message(exc, sheet)}
-    data["input"] = sheet.shown.rsplit("/", 1)[-1]
     temporary = None
-    if options.fmt != "none":
+    if options.fmt != "none":  # without a report, the run data is never built
+        data = checked.data
+        data["input"] = sheet.shown.rsplit("/", 1)[-1]
         temporary = os.path.join(options.tmpdir, f"{index}.{options.fmt}")
         with open(temporary, "wb") as handle:
             handle.write(render(options.fmt, data, compact=True).encode("utf-8"))
-    return {**base, **row_of(data), "status": "judged", "temporary": temporary}
+    return {**base, **row_of(checked), "status": "judged", "temporary": temporary}
 
 
 def _message(exc: PolicycheckError, sheet: Sheet) -> str:
@@ -91,24 +93,27 @@ def _message(exc: PolicycheckError, sheet: Sheet) -> str:
     return printable(exc.render().replace(sheet.path, sheet.shown))
 
 
-def row_of(data: dict[str, Any]) -> dict[str, Any]:
-    """What the summary needs of one county's run data."""
+def row_of(checked: Checked) -> dict[str, Any]:
+    """What the summary needs of one judged county, counted from its findings."""
     sections: dict[tuple[str, str], list[int]] = {}
     units: Counter = Counter()
     clauses: set[tuple[str, str, str, str]] = set()
-    for f in data["findings"]:
-        if f.get("category", "binding") != "binding":
+    findings = checked.evaluation.findings
+    for f in findings:
+        if f.category != "binding":
             continue  # 力争, 鼓励 and 上级部门事项 are not the county's 达标率, here as in its report
-        counts = sections.setdefault((f["pack"], top_section(f["section"])), [0, 0])
-        if f["status"] == "pass":
+        counts = sections.setdefault((f.pack, top_section(f.section)), [0, 0])
+        if f.status == "pass":
             counts[0] += 1
-        elif f["status"] == "fail":
+        elif f.status == "fail":
             counts[1] += 1
-            units[f["lead"]] += 1
-            clauses.add((f["pack"], f["rule"], f["section"], f["requirement"]))
-    county = data["county"]
-    return {"county": {k: county.get(k) for k in ("name", "code", "city", "report_date")}, "as_of": data["as_of"],
-            "summary": data["summary"], "packs": [[p["id"], p["version"]] for p in data["packs"]],
+            units[f.lead] += 1
+            clauses.add((f.pack, f.rule, f.section, f.requirement))
+    county = checked.sheet.county
+    return {"county": {"name": county.name, "code": county.code, "city": county.city,
+                       "report_date": county.report_date.isoformat() if county.report_date else None},
+            "as_of": checked.evaluation.as_of.isoformat(), "summary": summarise(findings),
+            "packs": [[p.id, p.version] for p in checked.evaluation.packs],
             "sections": [[pack, top, n[0], n[1]] for (pack, top), n in sections.items()],
             "units": dict(units), "clauses": sorted(list(c) for c in clauses)}
 

@@ -212,6 +212,21 @@ def test_two_sheets_for_one_county_are_both_judged_and_flagged(cli, tmp_path):
     assert "重复 2 组" in result.stderr
 
 
+def test_many_sheets_for_one_county_are_listed_once_not_in_every_row(cli, tmp_path):
+    # Every row naming every other copy grows with the square of the group: 200 copies gave an 11 MB page.
+    folder, out = tmp_path / "in", tmp_path / "out"
+    for i in range(9):
+        put(folder, f"copy{i}.yaml", sheet_text())
+    result, summary = batch(cli, folder, out, "-p", "demo")
+    assert summary["counts"]["duplicates"] == 1 and len(summary["duplicates"][0]) == 9
+    assert all(len(r["duplicate_of"]) == 8 for r in rows(summary))  # the JSON keeps every name
+    html = (out / "summary.html").read_text(encoding="utf-8")
+    note = html.split('<div class="dupnote">', 1)[1].split("</div>", 1)[0]
+    assert note.count("(报告日期") == 5 and "等 8 份, 见" in note and 'href="#duplicates"' in note
+    assert '<section id="duplicates">' in html
+    assert html.count("copy8.yaml") <= 1 + 5 + 1  # its own row, at most five notes, the duplicates table
+
+
 # --- the summary ---------------------------------------------------------------------------------
 
 def test_sections_follow_the_document_order_under_their_own_headings(cli, tmp_path):
@@ -572,10 +587,11 @@ def test_the_matrix_counts_what_the_county_report_counts(cli, tmp_path):
     from checker.pipeline import CheckRequest, check_sheet
     from conftest import EXAMPLES
 
-    data = check_sheet(EXAMPLES / "chuzhou-langya.yaml", CheckRequest(specs=("chuzhou-2020@2.1.0",))).data
+    checked = check_sheet(EXAMPLES / "chuzhou-langya.yaml", CheckRequest(specs=("chuzhou-2020@2.1.0",)))
+    data = checked.data
     assert any(f["category"] == "above" and f["status"] == "fail" and f["section"].startswith("一")
                for f in data["findings"])
-    row = row_of(data)
+    row = row_of(checked)
     assert not [s for s in row["sections"] if s[1].startswith("一")]
     counted = sum(s[3] for s in row["sections"])
     assert counted == data["summary"]["fail"]
