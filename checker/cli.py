@@ -544,7 +544,8 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
     summary = summarise(rows, found.skipped, library, folder=printable(folder), as_of=when, tool_version=__version__)
     workbook = WorkbookJob(summary)  # built beside the JSON and HTML, on another core
     try:
-        write_atomic(files["json"], json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        # Compact: the indenting encoder is pure Python, and a province's summary lists every county.
+        write_atomic(files["json"], json.dumps(summary, ensure_ascii=False, separators=(",", ":")) + "\n")
         html = render_summary(summary)
         write_atomic(files["xlsx"], workbook.result())
     finally:

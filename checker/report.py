@@ -456,9 +456,15 @@ def _rate_colour(rate: int | None) -> str:
     return f"hsl({round(rate * 1.2)}, 70%, 85%)"
 
 
+# A county's row names at most this many other sheets of the same county; past it the row points to the
+# table of duplicates, which lists every group once (listing all in every row grows with the square of a group).
+DUPLICATES_SHOWN = 5
+
+
 def render_summary(summary: dict[str, Any]) -> str:
     """The province summary page of a batch."""
-    return _env().get_template("summary.html.j2").render(**summary, status_zh=STATUS_ZH, colour=_rate_colour)
+    return _env().get_template("summary.html.j2").render(**summary, status_zh=STATUS_ZH, colour=_rate_colour,
+                                                         dup_shown=DUPLICATES_SHOWN)
 
 
 def render(fmt: str, data: dict[str, Any], compact: bool = False) -> str:
