@@ -86,3 +86,32 @@ def _prune(folder: Path) -> None:
             old.unlink()
         except OSError:
             pass
+
+
+def _marker(kind: str, key: str) -> Path | None:
+    folder = cache_folder()
+    return None if folder is None else folder / f"{kind}-{key}.ok"
+
+
+def known(kind: str, key: str) -> bool:
+    """Whether a check of this kind passed before for exactly this input (`key` hashes all it depends on)."""
+    marker = _marker(kind, key)
+    try:
+        return marker is not None and marker.is_file()
+    except OSError:
+        return False
+
+
+def remember(kind: str, key: str) -> None:
+    """Record that the check passed; a folder that cannot be written only means checking again next time."""
+    marker = _marker(kind, key)
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        stale = sorted(marker.parent.glob(f"{kind}-*.ok"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in stale[KEEP * 8:]:
+            old.unlink()
+    except OSError:
+        pass

@@ -51,3 +51,30 @@ def test_the_cache_can_be_turned_off(cached, tmp_path, monkeypatch):
     monkeypatch.setenv("POLICYCHECK_CACHE", "off")
     load_library(cached / "rules")
     assert not (tmp_path / "cache" / "policycheck").exists()
+
+
+def test_a_pack_within_the_engine_limits_is_measured_once_and_a_pack_past_them_every_time(cached, tmp_path, monkeypatch):
+    from checker import limits
+    from checker.rulepack import RulePack
+
+    library = load_library(cached / "rules")
+    pack = library.resolve("demo", None)
+    measured: list[str] = []
+    real = limits.limit_problems
+    monkeypatch.setattr(limits, "limit_problems", lambda p, v: measured.append(p.ref) or real(p, v))
+    limits.enforce(pack, library.vocabulary)
+    limits.enforce(pack, library.vocabulary)
+    assert measured == [pack.ref]  # the second verdict came from the cache folder
+    assert len(list((tmp_path / "cache" / "policycheck").glob("limits-*.ok"))) == 1
+    edited = RulePack(**{**pack.__dict__, "sha256": "0" * 64})  # other bytes: measured again
+    limits.enforce(edited, library.vocabulary)
+    assert measured == [pack.ref, pack.ref]
+    from checker.errors import problem
+
+    past = [problem(pack.path, None, "past a limit", "超出引擎上限")]
+    monkeypatch.setattr(limits, "limit_problems", lambda p, v: measured.append(p.ref) or past)
+    other = RulePack(**{**pack.__dict__, "sha256": "1" * 64})
+    for _ in range(2):
+        with pytest.raises(RulePackError):
+            limits.enforce(other, library.vocabulary)
+    assert len(measured) == 4  # a pack past the limits is never remembered: measured, and refused, each time
