@@ -135,6 +135,10 @@ def summarise(rows: list[dict[str, Any]], skipped: list[Skipped], library: Libra
     by_prefix = {r["county"]["code"][:4]: simplified(r["county"]["city"]) for r in sorted(judged, key=lambda r: r["file"])
                  if r["county"].get("city") and len(r["county"].get("code") or "") >= 4}
     duplicates = _duplicates(judged)
+    dup_groups = sorted({tuple(sorted([i, *others])) for i, others in duplicates.items()})
+    # A row names its group in `duplicates`, which lists each group's sheets once: listing every other
+    # sheet in every row grows with the square of a group (1,000 copies of a county: 250 MB of JSON).
+    group_of = {i: k for k, group in enumerate(dup_groups) for i in group}
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     units: dict[tuple[str, str], list[int]] = {}
     clauses: Counter = Counter()
@@ -155,8 +159,7 @@ def summarise(rows: list[dict[str, Any]], skipped: list[Skipped], library: Libra
             "as_of": r["as_of"], "file": r["file"], "report": r.get("report"),
             "href": href(r["report"]) if r.get("report") else None, "summary": r["summary"], "gaps": r["summary"]["fail"],
             "packs": [f"{p}@{v}" for p, v in r["packs"]], "cells": cells,
-            "duplicate_of": [{"file": judged[j]["file"], "report_date": judged[j]["county"].get("report_date")}
-                             for j in duplicates.get(i, [])],
+            "duplicate_group": group_of.get(i),
         })
         for unit, n in r["units"].items():
             entry = units.setdefault((city[1], simplified(unit)), [0, 0])
@@ -168,7 +171,6 @@ def summarise(rows: list[dict[str, Any]], skipped: list[Skipped], library: Libra
     unreadable = ([{"file": r["file"], "error": r["error"]} for r in rows if r["status"] == "unreadable"]
                   + [{"file": s.shown, "error": s.reason} for s in skipped if s.unreadable])
     unreadable.sort(key=lambda u: u["file"])
-    dup_groups = sorted({tuple(sorted([i, *others])) for i, others in duplicates.items()})
     city_groups = [{"city": label, "rows": sorted(members, key=lambda m: (m["code"] or "", m["name"], m["file"]))}
                    for (_, label), members in sorted(groups.items())]
     return {

@@ -127,11 +127,22 @@ def workbook_bytes(summary: dict[str, Any]) -> bytes:
         for r in group["rows"]:
             counts.append([group["city"], r["name"], r["code"] or "", r["report_date"] or "", r["as_of"], r["file"],
                            ", ".join(r["packs"])] + [r["summary"][s] for s in STATUSES]
-                          + ["; ".join(d["file"] for d in r["duplicate_of"])])
+                          + [_duplicates_cell(summary, r)])
     for i, width in enumerate([12, 14, 9, 11, 11, 28, 26] + [8] * len(STATUSES) + [24], start=1):
         counts.column_dimensions[get_column_letter(i)].width = width
     counts.freeze_panes = "C2"
     return _fixed_times(_stored(book))
+
+
+def _duplicates_cell(summary: dict[str, Any], row: dict[str, Any]) -> str:
+    """The other sheets of the row's county, at most DUPLICATES_SHOWN of them (a cell holds 32,767 characters)."""
+    from .report import DUPLICATES_SHOWN
+
+    if row["duplicate_group"] is None:
+        return ""
+    others = [d["file"] for d in summary["duplicates"][row["duplicate_group"]] if d["file"] != row["file"]]
+    shown = "; ".join(others[:DUPLICATES_SHOWN])
+    return shown if len(others) <= DUPLICATES_SHOWN else f"{shown} 等 {len(others)} 份"
 
 
 def _stored(book: Any) -> bytes:
