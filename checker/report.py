@@ -464,7 +464,14 @@ DUPLICATES_SHOWN = 5
 def render_summary(summary: dict[str, Any]) -> str:
     """The province summary page of a batch."""
     return _env().get_template("summary.html.j2").render(**summary, status_zh=STATUS_ZH, colour=_rate_colour,
-                                                         dup_shown=DUPLICATES_SHOWN)
+                                                         others=lambda row: other_copies(summary, row))
+
+
+def other_copies(summary: dict[str, Any], row: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The first DUPLICATES_SHOWN other sheets of a row's county, and how many there are in all."""
+    group = summary["duplicates"][row["duplicate_group"]]
+    shown = [d for d in group[:DUPLICATES_SHOWN + 1] if d["file"] != row["file"]][:DUPLICATES_SHOWN]
+    return shown, len(group) - 1
 
 
 def render(fmt: str, data: dict[str, Any], compact: bool = False) -> str:

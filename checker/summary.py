@@ -105,20 +105,34 @@ def _city(county: dict[str, Any], by_prefix: dict[str, str]) -> tuple[str, str]:
     return ("9999", "未填写地市")
 
 
-def _duplicates(judged: list[dict[str, Any]]) -> dict[int, list[int]]:
-    """Rows that are the same county (same code, or same name): index → the other indices."""
-    groups: dict[tuple[str, str], list[int]] = {}
+def _duplicate_groups(judged: list[dict[str, Any]]) -> list[list[int]]:
+    """Rows that are the same county, in groups: a row joins the group of any row with its code or its name
+    (so a sheet that left out the code still joins the sheets that gave it). In linear time, however large
+    a group: a province folder can hold hundreds of copies of one county."""
+    parent = list(range(len(judged)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
     for i, row in enumerate(judged):
         county = row["county"]
+        keys = [("name", simplified(county.get("name") or "").strip())]
         if county.get("code"):
-            groups.setdefault(("code", county["code"]), []).append(i)
-        groups.setdefault(("name", simplified(county.get("name") or "").strip()), []).append(i)
-    others: dict[int, set[int]] = {}
-    for members in groups.values():
-        if len(members) > 1:
-            for i in members:
-                others.setdefault(i, set()).update(m for m in members if m != i)
-    return {i: sorted(v) for i, v in others.items()}
+            keys.insert(0, ("code", county["code"]))
+        for key in keys:
+            if key in first:
+                a, b = root(i), root(first[key])
+                parent[max(a, b)] = min(a, b)
+            else:
+                first[key] = i
+    members: dict[int, list[int]] = {}
+    for i in range(len(judged)):
+        members.setdefault(root(i), []).append(i)
+    return sorted(group for group in members.values() if len(group) > 1)
 
 
 def summarise(rows: list[dict[str, Any]], skipped: list[Skipped], library: Library, *, folder: str,
@@ -134,8 +148,7 @@ def summarise(rows: list[dict[str, Any]], skipped: list[Skipped], library: Libra
     index = {(c["pack"], c["section"]): i for i, c in enumerate(columns)}
     by_prefix = {r["county"]["code"][:4]: simplified(r["county"]["city"]) for r in sorted(judged, key=lambda r: r["file"])
                  if r["county"].get("city") and len(r["county"].get("code") or "") >= 4}
-    duplicates = _duplicates(judged)
-    dup_groups = sorted({tuple(sorted([i, *others])) for i, others in duplicates.items()})
+    dup_groups = _duplicate_groups(judged)
     # A row names its group in `duplicates`, which lists each group's sheets once: listing every other
     # sheet in every row grows with the square of a group (1,000 copies of a county: 250 MB of JSON).
     group_of = {i: k for k, group in enumerate(dup_groups) for i in group}

@@ -136,13 +136,13 @@ def workbook_bytes(summary: dict[str, Any]) -> bytes:
 
 def _duplicates_cell(summary: dict[str, Any], row: dict[str, Any]) -> str:
     """The other sheets of the row's county, at most DUPLICATES_SHOWN of them (a cell holds 32,767 characters)."""
-    from .report import DUPLICATES_SHOWN
+    from .report import other_copies
 
     if row["duplicate_group"] is None:
         return ""
-    others = [d["file"] for d in summary["duplicates"][row["duplicate_group"]] if d["file"] != row["file"]]
-    shown = "; ".join(others[:DUPLICATES_SHOWN])
-    return shown if len(others) <= DUPLICATES_SHOWN else f"{shown} 等 {len(others)} 份"
+    shown, count = other_copies(summary, row)
+    names = "; ".join(d["file"] for d in shown)
+    return names if count <= len(shown) else f"{names} 等 {count} 份"
 
 
 def _stored(book: Any) -> bytes:

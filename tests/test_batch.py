@@ -213,6 +213,16 @@ def test_two_sheets_for_one_county_are_both_judged_and_flagged(cli, tmp_path):
     assert "重复 2 组" in result.stderr
 
 
+def test_a_sheet_matched_by_code_to_one_and_by_name_to_another_makes_one_group(cli, tmp_path):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    put(folder, "a.yaml", sheet_text(name="示范区", code="110101"))
+    put(folder, "b.yaml", sheet_text(name="示范新区", code="110101"))  # a's code
+    put(folder, "c.yaml", sheet_text(name="示范新区", code=None))  # b's name, no code
+    result, summary = batch(cli, folder, out, "-p", "demo")
+    assert [[d["file"] for d in group] for group in summary["duplicates"]] == [["a.yaml", "b.yaml", "c.yaml"]]
+    assert {r["file"]: r["duplicate_group"] for r in rows(summary)} == {"a.yaml": 0, "b.yaml": 0, "c.yaml": 0}
+
+
 def test_many_sheets_for_one_county_are_listed_once_not_in_every_row(cli, tmp_path):
     # Every row naming every other copy grows with the square of the group: 200 copies gave an 11 MB page.
     folder, out = tmp_path / "in", tmp_path / "out"
