@@ -30,6 +30,45 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
+def _tree_pss_kb(root: int) -> int:
+    """Proportional memory of a process and its descendants: a page shared by k processes counts 1/k in each.
+
+    Summed RSS counts every page a forked worker shares with its parent (the loaded library) once per
+    process; PSS counts it once in all, which is what the tree takes from the machine."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                children.setdefault(int(handle.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                total += next(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            pass
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure_memory(cmd: list[str], sample: float = 0.05, env: dict | None = None) -> tuple[float, int, int, int]:
+    """(wall seconds, peak tree RSS in MB, peak tree PSS in MB, exit status)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    rss = pss = 0
+    while proc.poll() is None:
+        rss = max(rss, _tree_rss_kb(proc.pid))
+        pss = max(pss, _tree_pss_kb(proc.pid))
+        time.sleep(sample)
+    wall = time.perf_counter() - start
+    return wall, rss // 1024, pss // 1024, proc.returncode
+
+
 def measure(cmd: list[str], sample: float = 0.02, env: dict | None = None) -> tuple[float, int, int]:
     """(wall seconds, peak tree RSS in MB, exit status)."""
     start = time.perf_counter()
