@@ -7,10 +7,12 @@ The CLI only parses options and prints; it never picks packs itself.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import FactSheetError, NoPackApplies, UsageError, problem
 from .evaluate import Evaluation, evaluate
@@ -161,7 +163,26 @@ def judge(sheet: FactSheet, library: Library, request: CheckRequest) -> Checked:
 
 def check_sheet(path: Path, request: CheckRequest, library: Library | None = None) -> Checked:
     """Read the sheet at `path` and judge it; load the library for it unless one is given."""
-    read = read_fact_sheet(path)
-    library = library or library_for_raw(request, read[0])
-    sheet = load_fact_sheet(path, library.vocabulary, read)
-    return judge(sheet, library, request)
+    with collector_paused():
+        read = read_fact_sheet(path)
+        library = library or library_for_raw(request, read[0])
+        sheet = load_fact_sheet(path, library.vocabulary, read)
+        return judge(sheet, library, request)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while one sheet is read and judged.
+
+    A sheet with 200 consortia makes some hundred thousand objects; every third or so collection of
+    the oldest generation walked the whole loaded library as well, so an entry cost more the more
+    entries the sheet had. What a sheet makes is freed by reference counting; any cycle is collected
+    once the collector is back on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
