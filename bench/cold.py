@@ -3,7 +3,7 @@
     python bench/cold.py [-n 7]
 
 Prints median wall time (with min–max) and peak memory per command, against
-the targets: run ≤ 0.5 s, --help ≤ 0.25 s (2-core machine).
+the targets: run ≤ 0.2 s, --help ≤ 0.25 s (2-core machine).
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def main() -> None:
         if not (REPO / argv[0]).exists():
             continue
         cmd = [exe, "run", str(REPO / argv[0]), *argv[1:], "-o", str(out)]
-        rows.append((f"run {label}", repeat(cmd, args.n), 0.5))
+        rows.append((f"run {label}", repeat(cmd, args.n), 0.2))
     print(f"cold single runs, {args.n} counted runs each after one warm-up")
     print(f"{'command':<48} {'median s':>9} {'min–max s':>13} {'peak MB':>8} {'target':>7} {'ratio':>6}")
     for label, r, target in rows:
