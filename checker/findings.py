@@ -159,6 +159,13 @@ class _Read:
     member: str
     county: bool  # a county-wide fact, read from the county whatever the finding's subject
 
+    @staticmethod
+    def of(name: str, vocab: Vocabulary) -> "_Read":
+        fdef = vocab.fact(name)
+        assert fdef is not None  # validated when the pack was loaded
+        base, _, member = name.partition(".")
+        return _Read(name, fdef, base, member, fdef.scope == COUNTY)
+
 
 @dataclass(frozen=True)
 class _RuleStatic:
@@ -183,19 +190,10 @@ def _static_of(pack: RulePack, rule: Rule, vocab: Vocabulary) -> _RuleStatic:
     if found is not None and found[0] is pack and found[1] is rule and found[2] is vocab:
         return found[3]
     require = list(dict.fromkeys(cond.facts_of(rule.require)))
-    reads = []
-    for name in dict.fromkeys(cond.facts_of(rule.when) + require):
-        fdef = vocab.fact(name)
-        assert fdef is not None
-        base, _, member = name.partition(".")
-        reads.append(_Read(name, fdef, base, member, fdef.scope == COUNTY))
-    shows = []
-    for base, members in _grouped(require).items():
-        fdef = vocab.fact(base)
-        assert fdef is not None
-        shows.append((_Read(base, fdef, base, "", fdef.scope == COUNTY), members))
+    reads = tuple(_Read.of(name, vocab) for name in dict.fromkeys(cond.facts_of(rule.when) + require))
+    shows = tuple((_Read.of(base, vocab), members) for base, members in _grouped(require).items())
     due, source = _due(pack, rule)
-    static = _RuleStatic(tuple(reads), tuple(shows), due, source, to_simplified(rule.section),
+    static = _RuleStatic(reads, shows, due, source, to_simplified(rule.section),
                          to_simplified(rule.quote), pack.policy.original_of(rule.quote, pack.text), _category(rule))
     _STATICS[key] = (pack, rule, vocab, static)
     return static
@@ -238,10 +236,7 @@ class _Seen:
 
 
 def _known(fact: str, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> tuple[bool, Any]:
-    fdef = vocab.fact(fact)
-    assert fdef is not None
-    base, _, member = fact.partition(".")
-    return _known_read(_Read(fact, fdef, base, member, fdef.scope == COUNTY), subject, sheet, outcome)
+    return _known_read(_Read.of(fact, vocab), subject, sheet, outcome)
 
 
 def _known_read(read: _Read, subject: Subject, sheet: FactSheet, outcome: Outcome) -> tuple[bool, Any]:
@@ -292,7 +287,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         rule=rule.id, pack=pack.id, version=pack.version, status=status, section=static.section,
         quote=static.quote,
         requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target,
-        actual=_actual(rule, subject, sheet, vocab, outcome, static), deadline=deadline, lead=who.lead,
+        actual=_actual(static, subject, sheet, outcome), deadline=deadline, lead=who.lead,
         co_responsible=who.co, why=why,
         subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
         note=rule.note, lead_inferred=rule.lead_inferred,
@@ -415,8 +410,7 @@ def _grouped(facts: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _actual(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
-            static: _RuleStatic) -> str:
+def _actual(static: _RuleStatic, subject: Subject, sheet: FactSheet, outcome: Outcome) -> str:
     shows = static.shows
     parts = []
     for read, members in shows:

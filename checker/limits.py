@@ -16,6 +16,7 @@ hold at once.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -98,15 +99,15 @@ def enforce(pack: RulePack, vocab: Vocabulary) -> None:
         libcache.remember("limits", key)
 
 
-_SOURCE: list[bytes] = []
+@functools.cache
+def _own_source() -> bytes:
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()
 
 
 def _verdict_key(pack: RulePack, vocab: Vocabulary) -> str | None:
     if not pack.sha256 or not vocab.sha256:  # built in memory (tests, authoring): nothing to key it by
         return None
-    if not _SOURCE:
-        _SOURCE.append(hashlib.sha256(Path(__file__).read_bytes()).digest())
-    digest = hashlib.sha256(_SOURCE[0] + f"\0{pack.id}@{pack.version}\0{pack.sha256}\0{vocab.sha256}".encode())
+    digest = hashlib.sha256(_own_source() + f"\0{pack.id}@{pack.version}\0{pack.sha256}\0{vocab.sha256}".encode())
     return digest.hexdigest()
 
 

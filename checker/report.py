@@ -265,19 +265,15 @@ class _Escaper:
         return self.escape(text) if _has_markup_characters(text) else text
 
     def fields(self, source: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-        """The named fields of a dict, escaped; one look over them all, as nearly all are plain text."""
-        out = {k: source.get(k) for k in names}
-        try:
-            plain = not _has_markup_characters("\0".join([v for v in out.values() if v]))
-        except TypeError:  # something other than text: each value on its own
-            plain = False
-        return out if plain else {k: self.one(v) for k, v in out.items()}
+        """The named fields of a dict, escaped."""
+        return dict(zip(names, self.many([source.get(k) for k in names])))
 
     def many(self, values: list[Any]) -> list[Any]:
+        """Values escaped; one look over them all first, as nearly all are plain text."""
         try:
             if not _has_markup_characters("\0".join([v for v in values if v])):
                 return values
-        except TypeError:
+        except TypeError:  # something other than text: each value on its own
             pass
         return [self.one(v) for v in values]
 
@@ -456,22 +452,12 @@ def _rate_colour(rate: int | None) -> str:
     return f"hsl({round(rate * 1.2)}, 70%, 85%)"
 
 
-# A county's row names at most this many other sheets of the same county; past it the row points to the
-# table of duplicates, which lists every group once (listing all in every row grows with the square of a group).
-DUPLICATES_SHOWN = 5
-
-
 def render_summary(summary: dict[str, Any]) -> str:
     """The province summary page of a batch."""
+    from .summary import other_copies
+
     return _env().get_template("summary.html.j2").render(**summary, status_zh=STATUS_ZH, colour=_rate_colour,
                                                          others=lambda row: other_copies(summary, row))
-
-
-def other_copies(summary: dict[str, Any], row: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    """The first DUPLICATES_SHOWN other sheets of a row's county, and how many there are in all."""
-    group = summary["duplicates"][row["duplicate_group"]]
-    shown = [d for d in group[:DUPLICATES_SHOWN + 1] if d["file"] != row["file"]][:DUPLICATES_SHOWN]
-    return shown, len(group) - 1
 
 
 def render(fmt: str, data: dict[str, Any], compact: bool = False) -> str:

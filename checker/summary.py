@@ -213,5 +213,17 @@ def summarise(rows: list[dict[str, Any]], skipped: list[Skipped], library: Libra
     }
 
 
+# A county's row names at most this many other sheets of the same county; past it the row points to the
+# table of duplicates, which lists every group once (listing all in every row grows with the square of a group).
+DUPLICATES_SHOWN = 5
+
+
+def other_copies(summary: dict[str, Any], row: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The first DUPLICATES_SHOWN other sheets of a row's county, and how many there are in all."""
+    group = summary["duplicates"][row["duplicate_group"]]
+    shown = [d for d in group[:DUPLICATES_SHOWN + 1] if d["file"] != row["file"]][:DUPLICATES_SHOWN]
+    return shown, len(group) - 1
+
+
 def summary_files(outdir: Path) -> dict[str, Path]:
     return {"html": outdir / "summary.html", "json": outdir / "summary.json", "xlsx": outdir / "summary.xlsx"}

@@ -136,7 +136,7 @@ def workbook_bytes(summary: dict[str, Any]) -> bytes:
 
 def _duplicates_cell(summary: dict[str, Any], row: dict[str, Any]) -> str:
     """The other sheets of the row's county, at most DUPLICATES_SHOWN of them (a cell holds 32,767 characters)."""
-    from .report import other_copies
+    from .summary import other_copies
 
     if row["duplicate_group"] is None:
         return ""

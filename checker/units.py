@@ -11,6 +11,7 @@ stays beside it as the body that guides (指导).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from .facts import FactSheet, Subject
 from .rulepack import Rule, RulePack, UnitDef
@@ -92,12 +93,7 @@ def _foreign(unit: UnitDef, sheet: FactSheet, pack: RulePack) -> bool:
     """A unit of one named county, and this sheet is another county's (by code, else by name)."""
     if unit.county is None:
         return False
-    memo = _sheet_memo(sheet)
-    key = ("foreign", pack.sha256, unit.county)
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = _other_county(unit.county, sheet, pack)
-    return found
+    return _once(sheet, ("foreign", pack.sha256, unit.county), lambda: _other_county(unit.county or "", sheet, pack))
 
 
 def _other_county(county: str, sheet: FactSheet, pack: RulePack) -> bool:
@@ -112,11 +108,7 @@ def _other_county(county: str, sheet: FactSheet, pack: RulePack) -> bool:
 def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
           units: dict[str, UnitDef] | None = None) -> str:
     if unit.level in ("above", "role"):  # the same for every rule of the sheet: named once
-        memo = _sheet_memo(sheet)
-        found = memo.get(id(unit))
-        if found is None or found[0] is not unit:
-            found = memo[id(unit)] = (unit, _body_name(unit, sheet, vocab))
-        return found[1]
+        return _once(sheet, ("body", unit), lambda: _body_name(unit, sheet, vocab))
     if unit.name_fact and subject.collection == unit.collection:
         named = sheet.value(subject.key, unit.name_fact)
         # An option such as 其他单位 names no one: the entry itself answers.
@@ -134,17 +126,16 @@ def _body_name(unit: UnitDef, sheet: FactSheet, vocab: Vocabulary) -> str:
     return _role_name(unit.role or "", unit, sheet, vocab)
 
 
-def _sheet_memo(sheet: FactSheet) -> dict:
-    """Names and answers that depend only on the sheet's county, kept with the sheet while it is judged."""
-    return sheet.__dict__.setdefault("_unit_memo", {})
+def _once(sheet: FactSheet, key: tuple, compute: Callable[[], Any]) -> Any:
+    """A name or answer that depends only on the sheet's county, worked out once and kept with the sheet."""
+    memo = sheet.__dict__.setdefault("_unit_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def _counterpart_name(role: str, sheet: FactSheet, vocab: Vocabulary) -> str:
-    memo = _sheet_memo(sheet)
-    found = memo.get(("role", role))
-    if found is None:
-        found = memo[("role", role)] = _role_name(role, None, sheet, vocab)
-    return found
+    return _once(sheet, ("role", role), lambda: _role_name(role, None, sheet, vocab))
 
 
 def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabulary) -> str:
