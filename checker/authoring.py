@@ -63,7 +63,23 @@ def _pack_problems(pack: RulePack) -> Iterable[Problem]:
                           fix_zh="请把它加入所在条款的 coverage 条目的 rules: 列表。")
         yield from _number_mismatch(pack, rule)
         yield from _inverted(pack, rule)
+        yield from _city_body_on_county_task(pack, rule)
     yield from _unit_names(pack)
+
+
+def _city_body_on_county_task(pack: RulePack, rule) -> Iterable[Problem]:
+    """A county's report hands each item to departments of that county; a city body it cannot hand work to."""
+    if pack.units is None or rule.level != "county":
+        return
+    for key in rule.co_responsible:
+        unit = pack.units.get(key)
+        if unit is not None and unit.level == "above" and not unit.counterpart:
+            yield problem(pack.path, rule.line,
+                          f"rule {rule.id}: co_responsible '{key}' is a body above the county with no county counterpart, "
+                          "so the county's report would list it among the county's own departments.",
+                          f"规则 {rule.id}: 配合单位 '{key}' 是上级机关, 没有对应的县级部门, 县的报告会把它列为本县的配合单位。",
+                          fix_en="Give the unit a counterpart role (the county department that does this work), or name it under guide:.",
+                          fix_zh="请给该单位写 counterpart 角色 (本县承担此项工作的部门), 或把它写在 guide: 中。")
 
 
 def section_index(lines: list[str]) -> list[str]:

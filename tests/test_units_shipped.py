@@ -97,6 +97,27 @@ def test_reform_annual(pingyin):
     assert pingyin[("RA-087", "平阴县")]["lead"] == "平阴县人力资源和社会保障局"
     # 三 "牵头部门…制定进度计划" is the city's own task.
     assert pingyin[("RA-209", "平阴县")]["scope"] == "above"
+    # 2.3.0 (市人力资源社会保障局、教育局、国资委、财政局负责) on the county's own enrolment: every co-owner is
+    # a body of the county, 国资委 included; 层层落实责任 gives the work to the county's counterparts.
+    assert pingyin[("RA-001", "平阴县")]["co_responsible"] == [
+        "平阴县教育局", "平阴县国有资产监督管理局", "平阴县财政局", "平阴县人民政府"]
+    # (市卫生局、监察局负责): the county's supervisory body co-owns the sector-wide supervision.
+    assert "平阴县监察委员会" in pingyin[("RA-182", "平阴县")]["co_responsible"]
+    for (rule, subject), f in pingyin.items():
+        if f["scope"] == "county":
+            for unit in [f["lead"], *f["co_responsible"]]:
+                assert unit.startswith(("平阴县", "中共平阴县")), (rule, unit)
     # Title with the sheet's plan year.
     data = check_sheet(EXAMPLES / "reform-county.yaml", CheckRequest()).data
     assert data["packs"][0]["title"] == "医药卫生体制五项重点改革2011年度主要工作安排"
+
+
+@pytest.mark.parametrize("example", ["chuzhou-langya", "qingdao-laixi", "qingdao-pingdu", "reform-county", "yunzhou"])
+def test_every_unit_of_a_county_item_is_a_body_of_that_county(example):
+    """What a county official hands out goes to the county's own bodies; city bodies only guide."""
+    data = check_sheet(EXAMPLES / f"{example}.yaml", CheckRequest()).data
+    county = data["county"]["name"]
+    for f in data["findings"]:
+        if f["scope"] == "county" and f["status"] != "not_applicable":
+            for unit in [f["lead"], *f["co_responsible"]]:
+                assert county in unit, (f["rule"], f["subject"], unit)
