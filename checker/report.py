@@ -193,6 +193,15 @@ def _sections(findings: list[dict], packs: list[dict]) -> list[dict[str, Any]]:
     return out
 
 
+# How the asides say where an item stands, by the force of its wording: a city body's encouraged item
+# not taken up is 未开展 like the county's own, never 未完成 as if a duty were missed.
+ASIDE_WORDS = {
+    "binding": {"fail": "未完成", "not_due": "未到期", "pass": "已完成", "missing": "待补充"},
+    "strive": {"fail": "尚未达到", "not_due": "未到期", "pass": "已达到", "missing": "待补充"},
+    "encouraged": {"fail": "未开展", "not_due": "未开展", "pass": "已开展", "missing": "未填报"},
+}
+
+
 def _aside(findings: list[dict], category: str) -> list[dict]:
     """力争目标, 鼓励事项 and 上级部门事项: shown for what they are, never as the county's gaps."""
     order = {"fail": 0, "not_due": 1, "missing": 2, "waived": 3, "pass": 4}
@@ -214,6 +223,7 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
     return {
         **data,
         "status_zh": STATUS_ZH,
+        "aside_words": ASIDE_WORDS,
         "category_zh": CATEGORY_ZH,
         "statuses": STATUSES,
         "applicable": applicable,
@@ -290,6 +300,7 @@ def _html_row(f: dict[str, Any], esc: _Escaper) -> dict[str, Any]:
     row["deadline_source"] = f["deadline_source"]
     row["days"] = f["days"]
     row["lead_inferred"] = f["lead_inferred"]
+    row["force"] = f["force"]
     row["guide"] = esc.many(list(f["guide"])) if f["guide"] else []
     row["missing"] = esc.many(list(f["missing"])) if f["missing"] else []
     return row

@@ -126,3 +126,25 @@ def test_compare_takes_fact_sheets_and_judges_movement_on_values(cli, write, tmp
     assert closer["DM-001"]["from"] == "not_due" and closer["DM-001"]["to"] == "fail"
     text = cli("compare", last, now, "--rules", DEMO_RULES).stdout
     assert "[未到期 → 未达标]" in text and "40% → 50%" in text
+
+
+def test_an_above_item_is_worded_by_the_force_of_its_text():
+    """A city body's encouraged item not taken up reads 未开展 in every format, never 未完成 like a missed duty."""
+    import html
+    import re
+    from pathlib import Path
+
+    from checker.pipeline import CheckRequest, check_sheet
+    from checker.report import ASIDE_WORDS, render
+
+    data = check_sheet(Path(__file__).parent.parent / "examples" / "chuzhou-langya.yaml", CheckRequest()).data
+    above = [f for f in data["findings"] if f["category"] == "above" and f["status"] in ("fail", "pass", "missing")]
+    assert {f["force"] for f in above} >= {"binding", "encouraged"}
+    shown = {fmt: render(fmt, data) for fmt in ("html", "md", "text")}
+    html_rows = [tuple(map(html.unescape, row)) for row in re.findall(r"<tr><td>(.*?)<div.*?</td><td>(.*?)</td>\s*<td class=\"nw\">(.*?)</td>",
+                           shown["html"][shown["html"].index('id="above"'):], re.S)]
+    for f in above:
+        word = ASIDE_WORDS[f["force"]][f["status"]]
+        assert f"| {word} | {f['requirement']} | {f['subject']} |" in shown["md"], f["rule"]
+        assert f"[{word}] {f['requirement']} ({f['subject']})" in shown["text"], f["rule"]
+        assert (f["requirement"], f["subject"], word) in html_rows, f["rule"]
