@@ -560,11 +560,17 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
 
 def _batch_closing(summary: dict[str, Any], html: Path) -> None:
     """The batch's last lines: what became of every sheet, in Chinese with English beside."""
+    from .summary import DUPLICATES_SHOWN
+
     c = summary["counts"]
     for bad in summary["unreadable"]:
         click.echo(f"  无法读取 unreadable: {bad['file']}", err=True)
     for group in summary["duplicates"]:
-        click.echo("  重复 duplicate: " + "; ".join(f"{d['file']} ({d['report_date'] or '—'})" for d in group), err=True)
+        # As the summary page does: a county sent 200 times is one line, not 200 names.
+        shown = "; ".join(f"{d['file']} ({d['report_date'] or '—'})" for d in group[:DUPLICATES_SHOWN + 1])
+        more = (f" … 共 {len(group)} 份, 见汇总 ({len(group)} sheets in all, listed in the summary)"
+                if len(group) > DUPLICATES_SHOWN + 1 else "")
+        click.echo(f"  重复 duplicate: {shown}{more}", err=True)
     click.echo(f"共 {c['sheets']} 份事实表: 已评估 {c['judged']} (有差距 {c['with_gaps']}), 不适用 {c['not_applicable']}, "
                f"无法读取 {c['unreadable']}, 重复 {c['duplicates']} 组; 汇总: {html} "
                f"({c['sheets']} sheets: {c['judged']} judged, {c['with_gaps']} with gaps, {c['not_applicable']} no pack applies, "

@@ -236,6 +236,8 @@ def test_many_sheets_for_one_county_are_listed_once_not_in_every_row(cli, tmp_pa
     assert note.count("(报告日期") == 5 and "等 8 份, 见" in note and 'href="#duplicates"' in note
     assert '<section id="duplicates">' in html
     assert html.count("copy8.yaml") <= 1 + 5 + 1  # its own row, at most five notes, the duplicates table
+    line = next(l for l in result.output.splitlines() if "重复 duplicate" in l)
+    assert line.count(".yaml") == 6 and "共 9 份" in line  # the console, too, names a few and counts the rest
 
 
 # --- the summary ---------------------------------------------------------------------------------
