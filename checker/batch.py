@@ -6,7 +6,8 @@ receives it pickled), so no worker parses a pack again. The engine holds the GIL
 processes, not threads, use the cores. Every sheet ends as exactly one row:
 judged, no pack applies, or not judged with the reason — a bad sheet, or a
 worker that died under it (killed, out of memory, a crash in the engine's C
-code), never stops or hangs the batch.
+code) or that took longer than the per-sheet limit (stopped, so one sheet that
+never finishes cannot hold up the province), never stops or hangs the batch.
 
 Workers write each report to a temporary folder under short names; the parent
 moves it into place, so a report is either complete or absent, and an
@@ -19,6 +20,7 @@ import gc
 import multiprocessing as mp
 import os
 import signal
+import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -42,6 +44,7 @@ class BatchOptions:
     as_of: dt.date | None
     fmt: str  # html | json | none
     tmpdir: str  # where workers write reports before the parent moves them into place
+    sheet_timeout: float = 0  # seconds one sheet may take before its worker is stopped; 0: no limit
 
 
 def _context() -> mp.context.BaseContext:
@@ -53,7 +56,7 @@ def _inherited(context: mp.context.BaseContext) -> tuple[dict[str, Any], ...]:
     itself, pickled, where processes are spawned (Windows), so no worker parses a pack there either."""
     if context.get_start_method() == "fork":
         return ()
-    return ({k: _STATE[k] for k in ("library", "options", "sheets", "started")},)
+    return ({k: _STATE[k] for k in ("library", "options", "sheets", "started", "started_at", "worker")},)
 
 
 def _worker_init(state: dict[str, Any] | None = None) -> None:
@@ -68,6 +71,8 @@ def _worker_init(state: dict[str, Any] | None = None) -> None:
 def evaluate_one(index: int) -> dict[str, Any]:
     """Judge sheet `index` in a worker; return its row (judged, not applicable or unreadable)."""
     _STATE["started"][index] = 1
+    _STATE["started_at"][index] = time.monotonic()  # system-wide clock: the parent compares it with its own
+    _STATE["worker"][index] = os.getpid()
     sheet: Sheet = _STATE["sheets"][index]
     options: BatchOptions = _STATE["options"]
     base = {"index": index, "file": sheet.shown}
@@ -126,6 +131,16 @@ def _died(index: int, how: str) -> dict[str, Any]:
                      f"memory or a crash in the rule engine); the other sheets were judged."}
 
 
+def _timed_out(index: int) -> dict[str, Any]:
+    sheet: Sheet = _STATE["sheets"][index]
+    limit = _STATE["options"].sheet_timeout
+    return {"index": index, "file": sheet.shown, "status": "unreadable",
+            "error": f"{sheet.shown}: 错误: 评估此事实表超过 {limit:g} 秒仍未结束, 已停止; 其余事实表照常评估。"
+                     f"如此表确需更长时间, 请用 --sheet-timeout 放宽。\n"
+                     f"{' ' * len(sheet.shown)}  error: judging this sheet took longer than {limit:g} s and was stopped; "
+                     f"the other sheets were judged. If it needs longer, raise --sheet-timeout."}
+
+
 def run_batch(sheets: list[Sheet], library: Library, options: BatchOptions, jobs: int,
               on_row: Callable[[dict[str, Any]], None]) -> None:
     """Judge every sheet in worker processes, calling `on_row` (in the parent) as each one ends.
@@ -135,7 +150,9 @@ def run_batch(sheets: list[Sheet], library: Library, options: BatchOptions, jobs
     listed), and those not yet started go to a new pool.
     """
     context = _context()
-    _STATE.update(library=library, options=options, sheets=sheets, started=context.RawArray("b", len(sheets)))
+    _STATE.update(library=library, options=options, sheets=sheets, started=context.RawArray("b", len(sheets)),
+                  started_at=context.RawArray("d", len(sheets)), worker=context.RawArray("i", len(sheets)),
+                  timed_out=set())
     pending = list(range(len(sheets)))
     if context.get_start_method() == "fork":
         import jinja2  # noqa: F401  (the reports' templates: imported once here, not in every worker)
@@ -158,7 +175,7 @@ def _rounds(context: mp.context.BaseContext, pending: list[int], jobs: int,
             return
         suspects = [i for i in left if _STATE["started"][i]]
         for index in suspects:
-            on_row(_alone(context, index))
+            on_row(_timed_out(index) if index in _STATE["timed_out"] else _alone(context, index))
         if not suspects and not finished:  # the pool broke before any sheet started: no worker can run
             for index in left:
                 on_row(_died(index, "工作进程无法启动 the worker could not start"))
@@ -175,8 +192,11 @@ def _pool_round(context: mp.context.BaseContext, pending: list[int], jobs: int,
     try:
         futures = {executor.submit(evaluate_one, i): i for i in pending}
         waiting = set(futures)
+        limit = _STATE["options"].sheet_timeout
         while waiting:
-            done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+            done, waiting = wait(waiting, timeout=min(limit, 1.0) if limit else None, return_when=FIRST_COMPLETED)
+            if limit:
+                _stop_overdue(waiting, futures, limit)
             for future in sorted(done, key=futures.__getitem__):
                 try:
                     row = future.result()
@@ -189,6 +209,20 @@ def _pool_round(context: mp.context.BaseContext, pending: list[int], jobs: int,
         raise
     executor.shutdown(wait=True)
     return finished
+
+
+def _stop_overdue(waiting: set, futures: dict, limit: float) -> None:
+    """Kill the worker of any sheet judged for longer than `limit`; the broken pool's other sheets are re-judged."""
+    now = time.monotonic()
+    for future in waiting:
+        index = futures[future]
+        if _STATE["started"][index] and now - _STATE["started_at"][index] > limit and not future.done() \
+                and index not in _STATE["timed_out"]:
+            _STATE["timed_out"].add(index)
+            try:
+                os.kill(_STATE["worker"][index], signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
@@ -205,7 +239,12 @@ def _alone(context: mp.context.BaseContext, index: int) -> dict[str, Any]:
     process = context.Process(target=_alone_main, args=(index, send, *_inherited(context)), daemon=True)
     process.start()
     send.close()
+    limit = _STATE["options"].sheet_timeout
     try:
+        if limit and not receive.poll(limit):  # neither a row nor the end of the pipe in time: stop it
+            process.kill()
+            process.join()
+            return _timed_out(index)
         try:
             row = receive.recv()
         except EOFError:

@@ -480,12 +480,15 @@ def convert(fact_sheet: str, output: str, force: bool, rules_dir: str | None) ->
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "none"]), default="html", show_default=True,
               help="Format of each county's report (none: only the summary).")
 @click.option("-j", "--jobs", type=int, default=0, help="Worker processes. Default: one per core.")
+@click.option("--sheet-timeout", "sheet_timeout", type=click.FloatRange(min=0), default=120, show_default=True,
+              metavar="SECONDS", help="Stop judging a sheet after this long and list it as not judged (0: no limit). "
+                                      "单份事实表的评估时限 (秒), 超时则停止并列为未评估; 0 为不限。")
 @_force_option
 @_rules_option
 @_interruptible
 @_reports_errors
 def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, fmt: str, jobs: int,
-          force: bool, rules_dir: str | None) -> None:
+          sheet_timeout: float, force: bool, rules_dir: str | None) -> None:
     """Evaluate every fact sheet in FOLDER; write each report and a summary (HTML, JSON, Excel).
 
     A sheet that cannot be read is listed with its reason and never stops the batch.
@@ -531,7 +534,7 @@ def batch(folder: str, outdir: str, packs: tuple[str, ...], as_of: str | None, f
         progress.advance()
 
     try:
-        run_batch(sheets, library, BatchOptions(packs, when, fmt, tmpdir), jobs or os.cpu_count() or 1, on_row)
+        run_batch(sheets, library, BatchOptions(packs, when, fmt, tmpdir, sheet_timeout), jobs or os.cpu_count() or 1, on_row)
     except KeyboardInterrupt as exc:
         progress.close()
         exc.note = (f"已中断: 已评估 {len(rows)}/{len(sheets)} 份事实表, 已写出的报告均完整, 未写汇总 "

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -609,3 +610,20 @@ def test_the_matrix_counts_what_the_county_report_counts(cli, tmp_path):
     counted = sum(s[3] for s in row["sections"])
     assert counted == data["summary"]["fail"]
     assert sum(row["units"].values()) == data["summary"]["fail"]
+
+
+def test_a_sheet_that_never_finishes_is_stopped_and_listed_and_the_others_are_judged(tmp_path):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    _province(folder, 12, "停滞区")
+    script = _script(tmp_path, 'if sheet.county.name == "停滞区": time.sleep(3600)')
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, str(script), "batch", str(folder), "-o", str(out), "--rules", str(DEMO_RULES),
+                           "-p", "demo", "-j", "2", "--sheet-timeout", "3"], capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - started < 60  # stopped once (not again when re-judged alone)
+    assert done.returncode == 2, done.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["counts"]["judged"] == 11
+    assert [u["file"] for u in summary["unreadable"]] == ["c06.yaml"]
+    assert "3 秒" in summary["unreadable"][0]["error"] and "--sheet-timeout" in summary["unreadable"][0]["error"]
+    assert len(list(out.glob("c*.yaml.html"))) == 11 and not list(out.glob(".policycheck-*"))
+    assert "Traceback" not in done.stderr
