@@ -460,9 +460,10 @@ def _load_rule(spec: LineMap, path: Path, vocab: Vocabulary, context: _PackConte
         problems.append(problem(path, spec.line, f"rule {rid}: 'lead' (牵头单位) is required.",
                                 f"规则 {rid}: 缺少牵头单位 'lead'。"))
     co = tuple(_str_list(spec.get("co_responsible"), problems, path, at("co_responsible")))
-    co = co + tuple(u for u in always if u not in co and u != lead)
     guide = tuple(_str_list(spec.get("guide")))
     force, level = spec.get("force", "binding"), spec.get("scope", "county")
+    if level != "above":  # a body above the county does its own work: the county is its object, not its partner
+        co = co + tuple(u for u in always if u not in co and u != lead)
     if force not in FORCES:
         problems.append(problem(path, at("force"), f"rule {rid}: force must be one of {', '.join(FORCES)}, not '{force}'.",
                                 f"规则 {rid}: force 只能是 {'、'.join(FORCES)} 之一, 不能是 '{force}'。"))

@@ -111,6 +111,11 @@ def test_reform_annual(pingyin):
         "平阴县教育局", "平阴县国有资产监督管理局", "平阴县财政局", "平阴县人民政府"]
     # (市卫生局、监察局负责): the county's supervisory body co-owns the sector-wide supervision.
     assert "平阴县监察委员会" in pingyin[("RA-182", "平阴县")]["co_responsible"]
+    # The city's own work has the county as its object, not as a partner: no county co-owner is added to it.
+    assert pingyin[("RA-203", "平阴县")]["co_responsible"] == []
+    # 2.3.0: issuing the city's GP-system document and city-level pooling are the city's (上级部门事项).
+    assert (pingyin[("RA-108", "平阴县")]["scope"], pingyin[("RA-108", "平阴县")]["lead"]) == ("above", "市发展和改革委员会")
+    assert pingyin[("RA-058", "平阴县")]["scope"] == "above"
     for (rule, subject), f in pingyin.items():
         if f["scope"] == "county":
             for unit in [f["lead"], *f["co_responsible"]]:
