@@ -70,9 +70,11 @@ def _worker_init(state: dict[str, Any] | None = None) -> None:
 
 def evaluate_one(index: int) -> dict[str, Any]:
     """Judge sheet `index` in a worker; return its row (judged, not applicable or unreadable)."""
-    _STATE["started"][index] = 1
+    # The time and pid before the flag: the parent reads the flag first and must never see a sheet
+    # started at time 0 (it would stop it as long overdue).
     _STATE["started_at"][index] = time.monotonic()  # system-wide clock: the parent compares it with its own
     _STATE["worker"][index] = os.getpid()
+    _STATE["started"][index] = 1
     sheet: Sheet = _STATE["sheets"][index]
     options: BatchOptions = _STATE["options"]
     base = {"index": index, "file": sheet.shown}
@@ -216,7 +218,8 @@ def _stop_overdue(waiting: set, futures: dict, limit: float) -> None:
     now = time.monotonic()
     for future in waiting:
         index = futures[future]
-        if _STATE["started"][index] and now - _STATE["started_at"][index] > limit and not future.done() \
+        started_at = _STATE["started_at"][index]
+        if _STATE["started"][index] and started_at and now - started_at > limit and not future.done() \
                 and index not in _STATE["timed_out"]:
             _STATE["timed_out"].add(index)
             try:
