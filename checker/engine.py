@@ -406,6 +406,7 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
         # The engine's own state fact of the session (`sid-<sid>`), which one of our sequential ids
         # can share a hash with: "3497" with s33290150's, "93839" with s2337506's.
         session.reserve(f"sid-{sid}")
+        _ORPHAN_ERRORS.clear()  # only an error raised while this county is evaluated can fail it
         host = _host()
         try:
             facts = input_facts(compiled_pack, sheet, vocab, sid, session)
