@@ -83,6 +83,7 @@ class Finding:
     guide: tuple[str, ...] = ()
     quote_original: str | None = None
     deadline_source: str | None = None  # text | plan (the plan's period end) | immediate | None
+    deadline_label: str | None = None  # what the plan's own date is, as the pack names it (方案实施期末, 第一阶段目标期末)
     category: str = "binding"  # binding | strive | encouraged | above: what it counts as (set from force and scope)
 
     def as_dict(self) -> dict[str, Any]:
@@ -97,7 +98,8 @@ class Finding:
             "days": self.days, "progress": self.progress,
             "lead": self.lead, "lead_inferred": self.lead_inferred, "co_responsible": list(self.co_responsible),
             "guide": list(self.guide), "force": self.force, "scope": self.level, "category": self.category,
-            "deadline_source": self.deadline_source, "quote_original": self.quote_original,
+            "deadline_source": self.deadline_source, "deadline_label": self.deadline_label,
+            "quote_original": self.quote_original,
             "missing": self.missing, "why": [w.as_dict() for w in self.why], "note": self.note,
             "waiver": self.waiver,
         }
@@ -295,6 +297,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         force=rule.force, level="above" if who.above else rule.level, guide=who.guide,
         quote_original=static.quote_original,
         deadline_source=static.source if deadline is not None or static.source == "immediate" else None,
+        deadline_label=pack.undated_label if static.source == "plan" and deadline is not None else None,
         category="above" if who.above else static.category)
     if who.foreign:
         finding.actual = "本条由其他县(市、区)的单位负责"
@@ -387,7 +390,8 @@ def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary,
         subject_kind=collection.label, note=rule.note, lead_inferred=rule.lead_inferred,
         missing=[f"{collection.label}名单 ({collection.name})"], order=order,
         force=rule.force, level=rule.level, guide=who.guide, quote_original=pack.policy.original_of(rule.quote, pack.text),
-        deadline_source=source if deadline is not None else None, category=_category(rule))
+        deadline_source=source if deadline is not None else None, category=_category(rule),
+        deadline_label=pack.undated_label if source == "plan" and deadline is not None else None)
 
 
 def _category(rule: Rule) -> str:

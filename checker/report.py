@@ -48,7 +48,7 @@ def run_data(ev: Evaluation, vocab: Vocabulary, rectify_by: dt.date | None = Non
                    "issuer": to_simplified(p.policy.issuer), "number": to_simplified(p.policy.number or "") or None,
                    "released": p.released,
                    "sections": {k: to_simplified(v) for k, v in p.policy.sections.items()},
-                   "undated_deadline": _undated(p, county_values),
+                   "undated_deadline": _undated(p, county_values), "undated_label": p.undated_label,
                    "in_force_to": p.in_force_to.isoformat() if p.in_force_to else None,
                    "expired": bool(p.in_force_to and p.in_force_to < ev.as_of)} for p in ev.packs],
         "summary": summarise(ev.findings),
@@ -245,7 +245,7 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
 
 
 _ROW_TEXTS = ("status", "requirement", "subject_kind", "subject", "target", "actual", "shortfall", "progress",
-              "deadline", "rectify_by", "lead", "section", "rule")
+              "deadline", "deadline_label", "rectify_by", "lead", "section", "rule")
 _CARD_TEXTS = ("quote", "note", "pack", "version")
 _WHY_TEXTS = ("label", "subject", "value", "rule")
 _WAIVER_TEXTS = ("document", "approver", "start", "expiry", "justification")
@@ -333,7 +333,7 @@ def html_view(v: dict[str, Any]) -> dict[str, Any]:
         if p is None:
             p = rows[id(f)] = _html_row(f, esc)
         if rectify and "rectify" not in p:
-            due = (p["deadline"], p["deadline_source"], p["days"], p["rectify_by"])
+            due = (p["deadline"], p["deadline_source"], p["deadline_label"], p["days"], p["rectify_by"])
             if due not in rectify_cells:
                 rectify_cells[due] = macros.rectify(p)
             p["rectify"] = rectify_cells[due]

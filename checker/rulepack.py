@@ -28,7 +28,7 @@ RULE_KEYS = {"id", "kind", "section", "quote", "requirement", "for_each", "when"
              "target", "deadline", "lead", "co_responsible", "lead_inferred", "note",
              "force", "scope", "guide", "periodic"}
 PACK_KEYS = {"id", "version", "title", "policy", "applies_to", "in_force", "always_co_responsible",
-             "default_lead", "released", "changes", "text", "undated_deadline", "undated_note", "units"}
+             "default_lead", "released", "changes", "text", "undated_deadline", "undated_note", "undated_label", "units"}
 FORCES = ("binding", "strive", "encouraged")
 SCOPES = ("county", "above")
 PERIODS = {"month": 12, "quarter": 4, "half_year": 2, "year": 1}
@@ -161,6 +161,7 @@ class RulePack:
     text: str = "text.txt"
     undated_deadline: Deadline | None = None
     undated_note: str = ""
+    undated_label: str = "方案实施期末"  # how a report names the undated_deadline beside the date
     units: dict[str, UnitDef] | None = None
 
     @property
@@ -247,7 +248,8 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
         in_force_to=in_to if isinstance(in_to, dt.date) else policy.in_force_to,
         rules=rules, coverage=coverage, path=path, sha256=hashlib.sha256(raw).hexdigest(),
         released=bool(head.get("released", True)), always_co_responsible=always, text=text,
-        undated_deadline=undated, undated_note=str(head.get("undated_note") or ""), units=units)
+        undated_deadline=undated, undated_note=str(head.get("undated_note") or ""),
+        undated_label=str(head.get("undated_label") or "方案实施期末"), units=units)
     if problems:
         error = RulePackError(problems)
         error.partial = pack  # its valid rules, so lint can check them in the same pass

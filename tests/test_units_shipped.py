@@ -61,6 +61,23 @@ def test_qingdao(pingdu):
     assert pingdu[("QD-136", "平度市")]["force"] == "encouraged"
 
 
+def test_qingdao_2_2(pingdu):
+    # 三(五) "县域医共体负责人员由区市卫生健康局提名…根据干部管理权限任免": the bureau answers for who leads a
+    # consortium, with the organisation department (责任单位 市委组织部), not the consortium itself.
+    qd028 = pingdu[("QD-028", "平度市中医医院医共体")]
+    assert (qd028["lead"], qd028["guide"]) == ("平度市卫生健康局", ["青岛市卫生健康委员会"])
+    assert "中共平度市委员会组织部" in qd028["co_responsible"]
+    # 三(六) the insurance centre's gap reaches the county's insurance bureau too.
+    assert "平度市医疗保障局" in pingdu[("QD-035", "平度市人民医院医共体")]["co_responsible"]
+    # 四(十一) "县级中医医院要统筹…": the county's TCM hospital leads.
+    assert pingdu[("QD-097", "平度市")]["lead"] == "平度市中医医院"
+    # A lead hospital's task goes to the hospital the sheet names, not to its consortium.
+    assert pingdu[("QD-016", "平度市第三人民医院医共体")]["lead"] == "平度市第三人民医院"
+    # An undated task falls due at the end of the plan's first phase, and the report says so.
+    undated = [f for f in pingdu.values() if f["deadline_source"] == "plan"]
+    assert undated and {f["deadline_label"] for f in undated} == {"第一阶段目标期末"}
+
+
 def test_chuzhou(langya):
     # 一 "使市区内基层诊疗量占比达到65%以上": the urban area's total, the city's item (上级部门事项).
     assert (langya[("CZ-001", "琅琊区")]["lead"], langya[("CZ-001", "琅琊区")]["scope"]) == ("滁州市卫生健康委员会", "above")
