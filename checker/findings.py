@@ -265,11 +265,12 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         why = seen.fired(outcome.fails[key])
         if due and not due.immediate and deadline is None:
             status, unknown = "missing", [due.year_fact or ""]
+        elif deadline is not None and _first_year_met(rule, subject, sheet, vocab, outcome, deadline, pack.in_force_from):
+            # all the plan's first, partial year owes is done: met, however early in the year
+            status, why = "pass", seen.listed(reads, subject)
         elif deadline is not None and deadline > as_of and _on_track(rule, subject, sheet, vocab, outcome, deadline, as_of,
                                                                                pack.in_force_from):
             status, days = "not_due", (deadline - as_of).days
-        elif deadline is not None and _first_year_met(rule, subject, sheet, vocab, outcome, deadline, pack.in_force_from):
-            status, why = "pass", seen.listed(reads, subject)
         else:
             status = "fail"
             days = (deadline - as_of).days if deadline else None
@@ -301,10 +302,15 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         category="above" if who.above else static.category)
     if who.foreign:
         finding.actual = "本条由其他县(市、区)的单位负责"
+    year_owed = _first_year_owed(rule, deadline, pack.in_force_from)
+    if year_owed is not None and status in ("fail", "not_due", "pass"):
+        owed_fdef = vocab.fact(rule.require.fact)  # type: ignore[union-attr]  (a periodic rule is one threshold)
+        finding.target = (f"{rule.target}; 方案{pack.in_force_from.year}年{pack.in_force_from.month}月起施行, "  # type: ignore[union-attr]
+                          f"当年应完成 {owed_fdef.show(year_owed) if owed_fdef else year_owed}")
     if status in ("fail", "not_due"):
         finding.shortfall, finding.progress, finding.shortfall_value = _gap(rule, subject, sheet, vocab, outcome,
                                                                              deadline if status == "fail" else None, as_of,
-                                                                             pack.in_force_from)
+                                                                             pack.in_force_from, year_owed)
     if status == "fail" and deadline is not None and deadline > as_of and rule.periodic is not None:
         # behind on a periodic duty before the year ends: what is overdue is the last period that ended
         missed = _last_period_end(rule, deadline, as_of)
@@ -363,17 +369,26 @@ def _on_track(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
     return known and value >= ended * rule.periodic.times
 
 
+def _first_year_owed(rule: Rule, deadline: dt.date | None, start: dt.date | None) -> int | None:
+    """What a periodic duty owes for the year the text came into force, when that is after 1 January:
+    a plan in force from August 2023 owes five monthly reports for 2023, not twelve. None otherwise."""
+    if rule.periodic is None or start is None or deadline is None or start.year != deadline.year \
+            or (start.month, start.day) == (1, 1):
+        return None
+    owed = _periods_ended(rule, deadline, deadline, start)
+    return None if owed is None else owed * rule.periodic.times
+
+
 def _first_year_met(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
                     deadline: dt.date, start: dt.date | None) -> bool:
-    """A periodic duty judged for the year the text came into force owes only the periods from its start:
-    a plan in force from August 2023 owes five monthly reports for 2023, not twelve."""
-    if rule.periodic is None or start is None or start.year != deadline.year:
+    """A periodic duty of the text's first, partial year that has done all that year owes."""
+    owed = _first_year_owed(rule, deadline, start)
+    if owed is None:
         return False
-    owed = _periods_ended(rule, deadline, deadline, start)
     test = rule.require
     assert isinstance(test, cond.Test)
     known, value = _known(test.fact, subject, sheet, vocab, outcome)
-    return bool(known) and owed is not None and value >= owed * rule.periodic.times
+    return bool(known) and value >= owed
 
 
 def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary, order: tuple[int, int, int]) -> Finding:
@@ -436,7 +451,7 @@ def _actual(static: _RuleStatic, subject: Subject, sheet: FactSheet, outcome: Ou
 
 def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
          deadline: dt.date | None = None, as_of: dt.date | None = None,
-         start: dt.date | None = None) -> tuple[str, str, float | None]:
+         start: dt.date | None = None, year_owed: int | None = None) -> tuple[str, str, float | None]:
     """For a single numeric threshold: how far off (shortfall) and how far along (progress).
 
     A periodic duty that fails before its year ends is short of what the
@@ -451,7 +466,7 @@ def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outc
     known, value = _known(test.fact, subject, sheet, vocab, outcome)
     if not known:
         return "", "", None
-    target = test.value
+    target = test.value if year_owed is None else year_owed  # the text's first, partial year owes less
     ended = _periods_ended(rule, deadline, as_of, start) if deadline and as_of and deadline > as_of else None
     if ended is not None and rule.periodic is not None:
         target = ended * rule.periodic.times

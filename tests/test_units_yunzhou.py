@@ -1,8 +1,9 @@
-"""Yunzhou (yunzhou-2023 2.1.0): who leads each gap, and what each district institution's own list holds.
+"""Yunzhou (yunzhou-2023 2.2.0): who leads each gap, and what each district institution's own list holds.
 
 The plan (云州政办发〔2023〕26号) makes 区卫生健康和体育局 responsible for the whole plan (三(一)) and names
 区人民医院, 区中医医院 and 区妇幼健康服务中心 inside its sentences. Each institution is its own subject and
-leads the requirements about itself; the bureau is co-responsible on every one of them.
+leads the requirements about itself; the bureau is co-responsible on every one of them. Funding the
+institutions' capital and equipment (四(二)) is the district government's, with its finance bureau.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ COLLECTIVES = {"区级医疗机构", "区级医院", "区级质控组织", "各�
 
 def _findings(path: Path = EXAMPLE, as_of: dt.date | None = None) -> dict[tuple[str, str], dict]:
     checked = check_sheet(path, CheckRequest(as_of=as_of))
-    assert [p["id"] + "@" + p["version"] for p in checked.data["packs"]] == ["yunzhou-2023@2.1.0"]
+    assert [p["id"] + "@" + p["version"] for p in checked.data["packs"]] == ["yunzhou-2023@2.2.0"]
     return {(f["rule"], f["subject"]): f for f in checked.data["findings"]}
 
 
@@ -41,7 +42,7 @@ def test_the_example_runs_through_the_cli_with_its_own_bureau_name(tmp_path):
     assert result.exit_code == 1, result.output  # gaps found
     data = json.loads(out.read_text(encoding="utf-8"))
     leads = {f["lead"] for f in data["findings"]}
-    assert leads == {BUREAU, PEOPLES, TCM, MCH}
+    assert leads == {BUREAU, PEOPLES, TCM, MCH, "云州区人民政府"}
 
 
 @pytest.mark.parametrize("rule, subject, lead, co", [
@@ -116,10 +117,26 @@ def test_the_annual_plan_is_judged_for_the_reporting_year(tmp_path):
     data["facts"]["reporting_year"] = 2025
     sheet = tmp_path / "yunzhou-2025.yaml"
     sheet.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    finding = _findings(sheet)[("YZ-114", TCM)]
+    found = _findings(sheet)
+    finding = found[("YZ-125", TCM)]
     # 1.0.0 judged every year's plan against the launch phase (2023-09-30) and showed it hundreds of days overdue
     assert finding["deadline"] == "2025-12-31"
     assert finding["status"] == "not_due"
+    # 2.2.0: the launch phase dates only 2023's plan (YZ-114), made with the three-year plan
+    assert found[("YZ-114", TCM)]["status"] == "not_applicable"
+
+
+def test_the_first_years_plan_falls_due_with_the_launch_phase(tmp_path):
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["county"]["report_date"] = dt.date(2023, 11, 15)
+    data["facts"]["reporting_year"] = 2023
+    for entry in data["facts"]["district_institutions"]:
+        if entry["name"] == TCM:
+            entry["institution_annual_plan"] = False
+    sheet = tmp_path / "yunzhou-2023.yaml"
+    sheet.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    finding = _findings(sheet)[("YZ-114", TCM)]
+    assert (finding["status"], finding["deadline"]) == ("fail", "2023-09-30")
 
 
 def test_a_missed_quarter_is_a_gap_before_the_year_ends(example):
