@@ -193,12 +193,12 @@ def check(rule: Rule, scope: _Scope, as_of: dt.date, pack: RulePack | None = Non
     if due is None:  # a template whose year fact was not submitted
         return "missing"
     start = pack.in_force_from if pack is not None else None
+    if rule.periodic is not None and start is not None and start.year == due.year and (start.month, start.day) != (1, 1):
+        # the text's first, partial year owes only the periods from its start; once they are done, it is met
+        known, done = scope.lookup(rule.require.fact)
+        if known and done >= _periods_done(rule.periodic.every, due, start) * rule.periodic.times:
+            return "pass"
     if due <= as_of:
-        if rule.periodic is not None and start is not None and start.year == due.year:
-            # the text's first year: only the periods from its start are owed
-            known, done = scope.lookup(rule.require.fact)
-            if known and done >= _periods_done(rule.periodic.every, due, start) * rule.periodic.times:
-                return "pass"
         return "fail"
     if rule.periodic is not None and as_of.year == due.year:
         known, done = scope.lookup(rule.require.fact)
