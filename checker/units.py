@@ -34,16 +34,21 @@ class Responsible:
 
 def responsible(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary) -> Responsible:
     """Who leads, guides and co-owns `rule` for `subject` in this county's report."""
-    # One answer per rule and sheet unless an institution (named by its entry) is among its units.
+    # The answer depends on the rule only through its units and level, which many rules share: one answer
+    # per such set and sheet, and per entry where an institution (named by its entry) is among them.
     memo = sheet.__dict__.setdefault("_responsible", {})
-    key = (pack.id, pack.version, rule.id)
-    found = memo.get(key)
+    config = (pack.sha256, rule.lead, rule.co_responsible, rule.guide, rule.level)
+    found = memo.get(config)
+    if found is None:
+        found = memo.get((config, subject.key))
     if found is not None:
         return found
     who = _resolve(pack, rule, subject, sheet, vocab)
     if pack.units is None or not any(pack.units[u].level == "institution"
                                      for u in (rule.lead, *rule.co_responsible, *rule.guide)):
-        memo[key] = who
+        memo[config] = who
+    else:
+        memo[(config, subject.key)] = who
     return who
 
 
