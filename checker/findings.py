@@ -257,7 +257,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
                   seen: _Seen) -> Finding:
     key = (rule.id, subject.key)
     reads = static.reads
-    unknown = [r.name for r in reads if not _known_read(r, subject, sheet, outcome)[0]]
+    unknown: list[str] | None = None  # the facts not submitted: looked up only where the status turns on them
     due = static.due
     why: list[Why]
     days = None
@@ -282,6 +282,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         else:
             status, why = "missing", seen.listed(reads, subject)
     else:
+        unknown = [r.name for r in reads if not _known_read(r, subject, sheet, outcome)[0]]
         status, why = ("missing" if unknown else "pass"), seen.listed(reads, subject)
     who = responsible(pack, rule, subject, sheet, vocab)
     if who.foreign:
@@ -294,7 +295,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         co_responsible=who.co, why=why,
         subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
         note=rule.note, lead_inferred=rule.lead_inferred,
-        missing=[_label(vocab, f) for f in _grouped(unknown)] if status == "missing" else [], days=days,
+        missing=_missing(vocab, unknown, reads, subject, sheet, outcome) if status == "missing" else [], days=days,
         force=rule.force, level="above" if who.above else rule.level, guide=who.guide,
         quote_original=static.quote_original,
         deadline_source=static.source if deadline is not None or static.source == "immediate" else None,
@@ -317,6 +318,14 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         if missed is not None:
             finding.deadline, finding.days = missed, (missed - as_of).days
     return finding
+
+
+def _missing(vocab: Vocabulary, unknown: list[str] | None, reads: tuple[_Read, ...], subject: Subject,
+             sheet: FactSheet, outcome: Outcome) -> list[str]:
+    """The facts a county must still submit for a finding that is missing, by their labels."""
+    if unknown is None:
+        unknown = [r.name for r in reads if not _known_read(r, subject, sheet, outcome)[0]]
+    return [_label(vocab, f) for f in _grouped(unknown)]
 
 
 def _last_period_end(rule: Rule, deadline: dt.date, as_of: dt.date) -> dt.date | None:
