@@ -71,7 +71,7 @@ def draw(fdef, near: list, rng: random.Random):
         value = min(high, value)
     if fdef.type == "integer":
         return int(round(value))
-    if fdef.type == "percent":  # with its sign: a bare number below 1 is refused as ambiguous (50% or 0.5%?)
+    if fdef.type == "percent":  # with its sign: a bare number up to 1 is refused as ambiguous (50% or 0.5%?)
         return f"{round(value, 2)}%"
     return round(value, 2)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from .dates import DateProblem, parse_date
 from .errors import FactSheetError, Problem, problem
 from .script import to_simplified
 from .suggest import did_you_mean
-from .vocabulary import COUNTY, FactDef, ValueProblem, Vocabulary
+from .vocabulary import COUNTY, FactDef, ValueProblem, Vocabulary, is_none_word
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
 
 COUNTY_KEYS = ("name", "code", "province", "city", "kind", "report_date")
@@ -130,7 +131,7 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
     # a list of unfilled template entries is not submitted.
     with_entries = {s.collection for s in subjects if s.collection}
     listed = {name for name, raw in (facts.items() if isinstance(facts, dict) else [])
-              if name in vocab.collections and (name in with_entries or raw == [])}
+              if name in vocab.collections and (name in with_entries or raw == [] or says_none(raw))}
     _count_collections(vocab, listed, subjects, values)
     _from_county(vocab, county, values)
     return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"), tuple(requested), units)
@@ -187,7 +188,7 @@ def _county(node: Any, parent: LineMap, path: str, problems: list) -> County | N
         name = ""
     code = _text(node, "code")
     if code is not None:
-        code = str(code).strip()
+        code = unicodedata.normalize("NFKC", str(code)).strip()  # ３７０２８５ typed with a Chinese input method
         if not _CODE.match(code):
             problems.append(problem(path, node.line_of("code"), f"county: code '{code}' is not a 6-digit 行政区划代码.",
                                     f"county: code '{code}' 不是 6 位行政区划代码。", fix_en='Write it in quotes, e.g. "370283".',
@@ -283,6 +284,8 @@ def _unknown_fact(name: Any, scope: str, fdef: FactDef | None, path: str, line: 
 def _read_collection(name: str, raw: Any, line: int, path: str, vocab: Vocabulary, values: dict, lines: dict,
                      subjects: list[Subject], problems: list) -> None:
     label = vocab.collections[name].label
+    if says_none(raw):
+        return  # 无 / 暂无 / 没有, alone: the county has none, as []
     if not isinstance(raw, LineList):
         problems.append(problem(path, line, f"'{name}' ({label}) must be a list, one entry per item, each with a name.",
                                 f"'{name}' ({label}) 应为列表, 每项一条并填写 name。"))
@@ -301,15 +304,36 @@ def _read_collection(name: str, raw: Any, line: int, path: str, vocab: Vocabular
             problems.append(problem(path, eline, f"entry {index + 1} of '{name}' needs a 'name'.", f"'{name}' 第 {index + 1} 项缺少 name。"))
             continue
         ename = ename.strip()
-        if ename in seen:
-            problems.append(problem(path, eline, f"'{ename}' appears twice in '{name}' (lines {seen[ename]} and {eline}).",
-                                    f"'{ename}' 在 '{name}' 中重复 (第 {seen[ename]} 行和第 {eline} 行)。"))
+        if is_none_word(ename):
+            problems.append(problem(path, eline, f"'{ename}' in '{name}' says there is none, but the list has other entries or facts.",
+                                    f"'{name}' 中的 '{ename}' 表示没有, 但该列表还有其他项或事实。",
+                                    fix_en=f"If the county has no {label}, write {name}: [] alone; otherwise give each entry its own name.",
+                                    fix_zh=f"若没有{label}, 只写 {name}: [] (或只填一项 无); 否则请为每一项填写其名称。"))
             continue
-        seen[ename] = eline
+        same = _entry_key(ename)
+        if same in seen:
+            problems.append(problem(path, eline, f"'{ename}' appears twice in '{name}' (lines {seen[same]} and {eline}).",
+                                    f"'{ename}' 在 '{name}' 中重复 (第 {seen[same]} 行和第 {eline} 行)。"))
+            continue
+        seen[same] = eline
         key = f"{name}#{index}"
         subjects.append(Subject(key, name, ename, eline))
         values[key] = {}
         _read_facts(entry, name, path, vocab, values, lines, subjects, problems)
+
+
+def says_none(raw: Any) -> bool:
+    """A list written as 无 (or 暂无, 没有 …): alone, or as the one entry's only field."""
+    if isinstance(raw, str):
+        return is_none_word(raw)
+    if isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], dict) and set(raw[0]) == {"name"}:
+        return isinstance(raw[0]["name"], str) and is_none_word(raw[0]["name"])
+    return False
+
+
+def _entry_key(name: str) -> str:
+    """Two entries are one when their names differ only in script or spacing (莱西市人民醫院 = 莱西市人民医院)."""
+    return to_simplified("".join(name.split()))
 
 
 def _from_county(vocab: Vocabulary, county: County, values: dict) -> None:

@@ -6,6 +6,7 @@ The CLI only parses options and prints; it never picks packs itself.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 from contextlib import contextmanager
@@ -106,6 +107,10 @@ def select_packs(library: Library, sheet: FactSheet, request: CheckRequest, when
     packs = library.for_county(sheet.county.name, sheet.county.code, when, sheet.requested_packs, sheet.path)
     if not packs:
         raise NoPackApplies(library.no_pack_problem(sheet.county.name, sheet.county.code, sheet.path))
+    official = _official_name(sheet, packs, library)
+    if official and library.official_name(sheet.county.name) is None:
+        # 萊西 or 莱西县 with 370285: the code says which county; every department is named after it (莱西市卫生健康局)
+        sheet.county = dataclasses.replace(sheet.county, name=official)
     _county_fields_from_jurisdiction(sheet, [p for p in packs if p.id not in {r.partition("@")[0] for r in sheet.requested_packs}],
                          library)
     return packs

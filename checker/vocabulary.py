@@ -74,13 +74,13 @@ class FactDef:
 
     def _parse_number(self, raw: Any) -> float | int:
         value = _to_number(raw, self.unit, percent=self.type == "percent")
-        if self.type == "percent" and 0 < abs(value) < 1 and not _has_percent_sign(raw):
-            # A percent-formatted Excel cell pastes 20% as 0.2: reading it as 0.2%
+        if self.type == "percent" and (0 < abs(value) < 1 or value == 1) and not _has_percent_sign(raw):
+            # A percent-formatted Excel cell pastes 20% as 0.2, and 100% as 1: reading them as 0.2% or 1%
             # would report a met target as a gap. Only the writer knows which it is.
             as_share = _fmt(round(value * 100, 6))
             raise ValueProblem(
                 f"{_fmt(value)} without a % sign is ambiguous for a percentage ({as_share}%, as Excel pastes a fraction, or {_fmt(value)}%)",
-                f"{_fmt(value)} 没有 % 号且小于 1, 无法确定是 {as_share}% (Excel 粘贴的小数) 还是 {_fmt(value)}%",
+                f"{_fmt(value)} 没有 % 号, 无法确定是 {as_share}% (Excel 粘贴的小数) 还是 {_fmt(value)}%",
                 f"Write {as_share}% or {_fmt(value)}%.", f"写 {as_share}% 或 {_fmt(value)}%。")
         self._check_range(value)
         return value
@@ -126,6 +126,8 @@ class FactDef:
                            "Use one of the allowed values.", "请从可选值中选择一个。")
 
     def _parse_set(self, raw: Any) -> frozenset[str]:
+        if isinstance(raw, str) and is_none_word(raw):
+            return frozenset()  # 无: none of them, as YAML's []; the only way a workbook cell can say so
         if isinstance(raw, str):
             items: list[Any] = split_list(raw)
         elif isinstance(raw, list):
@@ -138,6 +140,11 @@ class FactDef:
                                f"应为列表, 如 [{'、'.join(self.values[:2])}]",
                                "Write the items as a YAML list, or separated by 、 or commas.",
                                "请以 YAML 列表形式填写, 或用顿号、逗号分隔。")
+        if not items and (isinstance(raw, str) or len(raw)):
+            # "", [""] or "、": "none of them" to a parser, "not filled in" to the person who emptied it
+            raise ValueProblem("the value is blank", "未填写任何选项",
+                               "Write [] (or 无) if none of them applies, or delete the line if it is not reported yet.",
+                               "均未开展请写 [] 或 无; 尚未填报请删除该行 (将列为待补充材料)。")
         chosen, bad = [], []
         for item in items:
             found = self.option(item) if isinstance(item, str) else None
@@ -196,6 +203,15 @@ class FactDef:
 _PARSERS = {kind: getattr(FactDef, f"_parse_{kind}") for kind in TYPES}
 
 _LIST_SEPARATORS = re.compile(r"[、,，;；]")
+
+
+_NONE_WORDS = {"无", "暂无", "没有", "尚无", "均无", "均没有", "无此项", "没有此项", "不适用"}
+_BRACKETS = str.maketrans("", "", "()（）[]【】「」 \u3000")
+
+
+def is_none_word(text: str) -> bool:
+    """Whether a clerk's cell says "none" (无, 暂无, 没有, （无）…) rather than naming something."""
+    return to_simplified(text.translate(_BRACKETS).strip()) in _NONE_WORDS
 
 
 def split_list(text: str) -> list[str]:

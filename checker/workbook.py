@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import workbook_layout as layout
 from .errors import FactSheetError, Location, Problem, problem
 from .script import to_simplified
-from .vocabulary import COUNTY, Vocabulary, _fmt, split_list
+from .vocabulary import COUNTY, Vocabulary, _fmt, is_none_word, split_list
 from .yamlsource import LineList, LineMap
 
 if TYPE_CHECKING:
@@ -151,9 +151,14 @@ class _Builder:
             return value or None
         if isinstance(value, bool) or value is None:
             return value
-        if isinstance(value, (int, float)) and "%" in (cell.number_format or ""):
+        if isinstance(value, (int, float)) and _scales_by_100(cell.number_format or ""):
             # Excel stores 20% as 0.2; the sheet shows, and the clerk meant, 20%.
             return f"{_fmt(round(value * 100, 6))}%"
+        if isinstance(value, (int, float)) and "%" in (cell.number_format or ""):
+            # 0.0"%" shows 67.3 as 67.3%, unscaled: the clerk typed, and meant, 67.3%.
+            return f"{_fmt(round(value, 6))}%"
+        if isinstance(value, float) and value != round(value, 6) and abs(value - round(value, 6)) < 1e-9:
+            return round(value, 6)  # =0.7*100 stores 70.00000000000001; the cell shows, and the clerk meant, 70
         if isinstance(value, dt.datetime) and value.time() == dt.time(0):
             return value.date()
         return value
@@ -283,7 +288,8 @@ class _Builder:
                     self._put(entry, key, cells[title], self.mark(self.ref(sheet, row, column), label_of.get(column, title)))
             entries.append(entry)
             entries.item_lines.append(entry.line)
-        if len(entries) == 1 and entries[0].get(layout.NAME_KEY) == layout.NONE_MARK and len(entries[0]) == 1:
+        only = entries[0].get(layout.NAME_KEY) if len(entries) == 1 and len(entries[0]) == 1 else None
+        if isinstance(only, str) and is_none_word(only):  # 无, 暂无, 没有, （无）
             entries.clear()  # "none of them", as YAML's []
         elif not entries:
             return  # an unfilled sheet: not submitted
@@ -291,6 +297,14 @@ class _Builder:
 
 
 # -- after reading: labels to names, and problems to cells -----------------------
+
+_FORMAT_TEXT = re.compile(r'"[^"]*"|\\.')
+
+
+def _scales_by_100(number_format: str) -> bool:
+    """A percent format (0.0%), not a number shown with a literal % (0.0"%" or 0.0\\%), which Excel does not scale."""
+    return "%" in _FORMAT_TEXT.sub("", number_format)
+
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]* \(.*?\): ")
 

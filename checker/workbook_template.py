@@ -126,7 +126,7 @@ def _guide(sheet: Any, spec: WorkbookSpec) -> None:
         ("1. 先在\"基本信息\"表填写县(市、区)名称、行政区划代码和数据截止日期。", None),
         ("2. 在\"事实\"表的黄色\"填写值\"一列逐行填写; 灰色的\"字段名\"一列供程序识别, 请勿修改。", None),
         ("3. 是/否 与可选值请用下拉框选择; 百分比直接输入 65% (或 65); 日期输入 2025-11-30。", None),
-        ("4. 可多选的事项 (说明中注明\"可多选\") 请用顿号分隔, 如: 医学检验中心、医学影像中心。", None),
+        ("4. 可多选的事项 (说明中注明\"可多选\") 请用顿号分隔, 如: 医学检验中心、医学影像中心; 一项也没有时只写\"无\"。", None),
         ("5. 医共体、医院等名单类事实在各自的工作表中填写, 每个一行; 本县一个也没有时, 在名称列只写\"无\"。", None),
         ("6. 不清楚或暂无数据的事项请留空: 留空会列为\"待补充材料\", 不算未达标; 请不要填写\"约\"\"以上\"等字样。", None),
         ("7. 填好后保存为 .xlsx 格式 (不要另存为 .xls 或 .et), 报送本级卫生健康行政部门医共体建设牵头科室。", None),
@@ -283,8 +283,8 @@ def _value_cell(sheet: Any, cell: Any, fdef: FactDef, value: Any, lists: _Lists)
         check = DataValidation(type="list", formula1=lists.formula(fdef.name, fdef.values))
     elif fdef.type == "set":
         cell.number_format = "@"
-        if value is not None:
-            value = "、".join(v for v in fdef.values if v in value)
+        if value is not None:  # none of them is written 无, which reads back as []; an empty cell is "not reported"
+            value = "、".join(v for v in fdef.values if v in value) or layout.NONE_MARK
     elif fdef.type == "date":
         cell.number_format = DATE_FORMAT
         check = DataValidation(type="date", operator="greaterThan", formula1="36526")

@@ -264,8 +264,8 @@ def _value(pick: Pick, fdef: FactDef, candidates: tuple[list, list], knobs: Knob
     if fdef.type == "boolean":
         return pick(LEAN[knobs.lean])
     value = pick(preferred) if preferred and preferred != every and pick(["any", "named"]) == "named" else pick(every)
-    if fdef.type == "percent" and isinstance(value, (int, float)) and 0 < abs(value) < 1:
-        # a bare 0.5 is refused as ambiguous (50% or 0.5%?); write the sign
+    if fdef.type == "percent" and isinstance(value, (int, float)) and (0 < abs(value) < 1 or value == 1):
+        # a bare 0.5 or 1 is refused as ambiguous (50% or 0.5%? 100% or 1%?); write the sign
         value = f"{value:.6f}".rstrip("0").rstrip(".") + "%"
     return value
 

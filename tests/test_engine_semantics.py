@@ -94,7 +94,7 @@ def test_count_of_a_collection(evaluate_demo):
     assert status(found, "DM-006") == "fail"
     found, _ = evaluate_demo("consortia: []")
     assert status(found, "DM-006") == "pass"
-    found, _ = evaluate_demo("grassroots_share: 1")
+    found, _ = evaluate_demo("grassroots_share: 1%")
     assert status(found, "DM-006") == "missing"
 
 

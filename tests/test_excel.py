@@ -271,6 +271,42 @@ def test_a_bare_fraction_in_an_unformatted_cell_is_ambiguous_as_in_yaml(cli, tmp
     assert result.exit_code == 2 and "无法确定是 20%" in result.output
 
 
+@pytest.mark.parametrize("number_format", ['0.0"%"', '0.0\\%'])
+def test_a_number_shown_with_a_literal_percent_sign_is_that_many_percent(tmp_path, cli, demo_library, number_format):
+    # 0.0"%" shows 0.8 as 0.8%, unscaled; only a real percent format (0.0%) stores 0.8% as 0.008.
+    book = _fill(_demo_template(cli, tmp_path / "lit.xlsx"), {"grassroots_share": 0.8})
+    wb = load_workbook(book)
+    wb["事实"].cell(_row_of(book, "事实", "grassroots_share"), 3).number_format = number_format
+    wb.save(book)
+    assert load_fact_sheet(book, demo_library.vocabulary).values["county"]["grassroots_share"] == 0.8
+
+
+def test_excel_floating_point_residue_is_the_value_the_cell_shows(tmp_path, cli, demo_library):
+    book = _fill(_demo_template(cli, tmp_path / "res.xlsx"), {"grassroots_share": 70.00000000000001})
+    wb = load_workbook(book)
+    wb["事实"].cell(_row_of(book, "事实", "grassroots_share"), 3).number_format = "0.0"
+    wb.save(book)
+    assert load_fact_sheet(book, demo_library.vocabulary).values["county"]["grassroots_share"] == 70
+
+
+@pytest.mark.parametrize("written", ["无", "暂无", "（无）"])
+def test_a_collection_sheet_that_says_none_has_no_entries(tmp_path, cli, demo_library, written):
+    book = _fill(_demo_template(cli, tmp_path / "none.xlsx"), consortia=[{"name": written}])
+    sheet = load_fact_sheet(book, demo_library.vocabulary)
+    assert sheet.subjects_of("consortia") == [] and sheet.values["county"]["consortium_count"] == 0
+
+
+def test_none_of_the_choices_survives_yaml_to_workbook_and_back(tmp_path, cli, demo_library, write):
+    from conftest import demo_sheet
+
+    source = write("none.yaml", demo_sheet("consortia:\n  - {name: 甲医共体, unified: []}"))
+    book, back = tmp_path / "none.xlsx", tmp_path / "back.yaml"
+    assert cli("convert", "--rules", DEMO_RULES, source, "-o", book).exit_code == 0
+    assert cli("convert", "--rules", DEMO_RULES, book, "-o", back).exit_code == 0
+    for path in (book, back):
+        assert load_fact_sheet(path, demo_library.vocabulary).values["consortia#0"]["unified"] == frozenset()
+
+
 def test_every_problem_of_a_workbook_is_reported_at_once(cli, tmp_path):
     book = _fill(_demo_template(cli, tmp_path / "all.xlsx"), {"grassroots_share": "约67%", "plan_year": "=1+1",
                                                               "hospital_grade": "特级"},

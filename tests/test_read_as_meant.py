@@ -261,3 +261,60 @@ def test_the_texts_name_for_a_county_comes_from_its_code_or_an_official_alternat
     data = json.loads(result.stdout)
     assert data["packs"][0]["id"] == "qingdao-2025"
     assert not [f for f in data["findings"] if f["status"] == "missing" and "所属区市" in " ".join(f["missing"])]
+
+
+# --- what a clerk types for "none", for a share of 1, and for one entry twice ------------------------
+
+def test_a_bare_1_for_a_percentage_is_refused_like_any_excel_fraction(cli, write):
+    # Excel stores 100% as 1: read as 1%, a met 100% target became a gap.
+    stderr = refused(cli, write, demo_sheet("grassroots_share: 1"))
+    assert "写 100% 或 1%" in stderr
+
+
+@pytest.mark.parametrize("written", ["暂无", "没有", "（无）", "无"])
+def test_a_list_whose_one_entry_says_none_is_an_empty_list(demo_library, write, written):
+    sheet = sheet_of(demo_library, write, f"consortia:\n  - name: {written}")
+    assert sheet.subjects_of("consortia") == []
+    assert sheet.value("county", "consortium_count") == 0  # none, as [] says: not a consortium named 暂无
+
+
+def test_a_none_word_among_real_entries_is_refused(cli, write):
+    stderr = refused(cli, write, demo_sheet("consortia:\n  - {name: 甲医共体, has_charter: true}\n  - name: 暂无"))
+    assert "表示没有" in stderr and "consortia: []" in stderr
+
+
+@pytest.mark.parametrize("blank", ['""', '[""]', '"、"'])
+def test_a_blank_multiple_choice_is_refused_not_read_as_none_of_them(cli, write, blank):
+    stderr = refused(cli, write, demo_sheet(f"consortia:\n  - {{name: 甲医共体, unified: {blank}}}"))
+    assert "未填写任何选项" in stderr and "[]" in stderr
+
+
+def test_none_of_the_choices_is_written_无_and_read_as_an_empty_set(demo_library, write):
+    sheet = sheet_of(demo_library, write, "consortia:\n  - {name: 甲医共体, unified: 无}")
+    assert sheet.value("consortia#0", "unified") == frozenset()
+
+
+def test_one_entry_written_twice_in_two_scripts_is_refused_as_a_repeat(cli, write):
+    stderr = refused(cli, write, demo_sheet("consortia:\n  - {name: 甲医院医共体, has_charter: true}\n"
+                                            "  - {name: 甲醫院醫共體, has_charter: true}\n  - {name: 甲医院 医共体, has_charter: true}"))
+    assert stderr.count("重复") == 2
+
+
+def test_a_full_width_code_is_the_code(demo_library, write):
+    sheet = sheet_of(demo_library, write, "grassroots_share: 60%", code="１１０１０１")
+    assert sheet.county.code == "110101"
+
+
+def test_a_short_county_name_with_its_code_is_named_as_the_code_says(cli, tmp_path):
+    # 莱西 and 莱西县 (its name until 1990) with 370285: every department is 莱西市's, not 莱西县卫生健康局.
+    for name in ("莱西", "莱西县"):
+        sheet = yaml.safe_load((EXAMPLES / "qingdao-laixi.yaml").read_text(encoding="utf-8"))
+        sheet["county"]["name"] = name
+        path = tmp_path / "c.yaml"
+        path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+        result = cli("run", path, "--format", "json")
+        assert result.exit_code in (0, 1), result.stderr
+        data = json.loads(result.stdout)
+        assert data["county"]["name"] == "莱西市"
+        assert {f["lead"] for f in data["findings"] if f["scope"] == "county"} >= {"莱西市卫生健康局"}
+        assert not any(name + "卫生健康局" in f["lead"] for f in data["findings"] if name != "莱西市")
