@@ -103,7 +103,7 @@ class FactDef:
         if isinstance(raw, str) and raw.strip().lower() in FALSE_WORDS:
             return False
         raise ValueProblem(f"expected true or false, got {raw!r}", f"应为 true (是) 或 false (否), 实际为 {raw!r}",
-                           "Write true or false.", "请填写 true 或 false。")
+                           "Write true or false (是 or 否).", "请填写 是 或 否 (true 或 false)。")
 
     def _parse_date(self, raw: Any) -> dt.date:
         try:
@@ -169,7 +169,8 @@ class FactDef:
             return
         low, high = self.range
         if (low is not None and value < low) or (high is not None and value > high):
-            shown = f"{_fmt(low)}–{_fmt(high)}{self.unit}"
+            shown = (f"≥ {_fmt(low)}{self.unit}" if high is None else f"≤ {_fmt(high)}{self.unit}" if low is None
+                     else f"{_fmt(low)}–{_fmt(high)}{self.unit}")
             raise ValueProblem(f"{_fmt(value)} is outside the allowed range {shown}",
                                f"{_fmt(value)} 超出允许范围 {shown}",
                                "Check the value and its unit.", "请检查数值及其单位。")

@@ -318,3 +318,12 @@ def test_a_short_county_name_with_its_code_is_named_as_the_code_says(cli, tmp_pa
         assert data["county"]["name"] == "莱西市"
         assert {f["lead"] for f in data["findings"] if f["scope"] == "county"} >= {"莱西市卫生健康局"}
         assert not any(name + "卫生健康局" in f["lead"] for f in data["findings"] if name != "莱西市")
+
+
+def test_an_open_range_is_said_as_at_least_not_as_none(cli, tmp_path):
+    # a count of meetings has no upper bound: "0–None次" was printed
+    text = (EXAMPLES / "qingdao-laixi.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "c.yaml"
+    path.write_text(re.sub(r"exec_meetings_on_consortia: \d+", "exec_meetings_on_consortia: -1", text), encoding="utf-8")
+    result = cli("run", path, "--format", "json")
+    assert result.exit_code == 2 and "超出允许范围 ≥ 0次" in result.stderr and "None" not in result.stderr
