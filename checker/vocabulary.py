@@ -259,6 +259,13 @@ def _to_number(raw: Any, unit: str, percent: bool = False) -> float | int:
     if isinstance(raw, bool) or isinstance(raw, (list, dict)) or raw is None:
         raise ValueProblem(f"expected a number, got {raw!r}", f"应为数字, 实际为 {raw!r}",
                            "Write a plain number.", "请填写数字。")
+    if isinstance(raw, (dt.date, dt.time)):
+        # Excel turns 1-2 or 2:00 typed into a cell into a date or a time
+        shown = raw.isoformat(sep=" ") if isinstance(raw, dt.datetime) else raw.isoformat()
+        raise ValueProblem(f"this is a date or time ({shown}), not a number",
+                           f"该值是日期或时间 ({shown}), 不是数字",
+                           "Write only the number; in Excel, set the cell's format to General or Number first.",
+                           "请只填写数字; 在 Excel 中请先把该单元格格式设为\"常规\"或\"数值\"。")
     if isinstance(raw, (int, float)):
         value = raw
     else:

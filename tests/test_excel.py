@@ -404,3 +404,11 @@ def test_an_unfilled_report_date_is_named_as_the_workbook_names_it(cli, tmp_path
     result = cli("run", book)
     assert result.exit_code == 2
     assert "「基本信息」表" in result.stderr and "数据截止日期" in result.stderr and "county:" not in result.stderr
+
+
+def test_a_count_excel_turned_into_a_date_says_so_not_a_python_value(cli, tmp_path):
+    # typing 1-2 in a General cell makes Excel store the date 1900-01-02
+    book = _fill(_demo_template(cli, tmp_path / "date.xlsx"), {"plan_year": dt.datetime(1900, 1, 2)})
+    result = cli("run", "--rules", DEMO_RULES, book)
+    assert result.exit_code == 2
+    assert "该值是日期或时间 (1900-01-02)" in result.output and "datetime" not in result.output
