@@ -203,7 +203,7 @@ class FactDef:
 # By type, looked up for every value of every sheet (cheaper than getattr on a built name).
 _PARSERS = {kind: getattr(FactDef, f"_parse_{kind}") for kind in TYPES}
 
-_LIST_SEPARATORS = re.compile(r"[、,，;；]")
+_LIST_SEPARATORS = re.compile(r"[、,，;；\n]")  # a line break in a cell (Alt+Enter) too
 
 
 _NONE_WORDS = {"无", "暂无", "没有", "尚无", "均无", "均没有", "无此项", "没有此项", "不适用"}
@@ -278,11 +278,12 @@ def _to_number(raw: Any, unit: str, percent: bool = False) -> float | int:
         if _THOUSANDS.match(stripped):
             stripped = stripped.replace(",", "")
         if not _FULLWIDTH_OK.match(stripped):
+            example = "65 或 65%" if percent else f"65 (单位 {unit})" if unit else "65"
             raise ValueProblem(
                 f"{raw!r} is not a plain number" + (f" (unit {unit})" if unit else ""),
                 f"{raw!r} 不是单纯的数字" + (f" (单位 {unit})" if unit else ""),
-                "Write only the number, without words such as 以上/约; e.g. 65 or 65%.",
-                "请只填写数字, 不要带\"以上\"\"约\"等字样; 如 65 或 65%。")
+                f"Write only the number, without words such as 以上/约; e.g. {example.replace(' 或 ', ' or ').replace('单位', 'unit')}.",
+                f"请只填写数字, 不要带\"以上\"\"约\"等字样; 如 {example}。")
         value = float(stripped) if "." in stripped else int(stripped)
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         raise ValueProblem(f"{raw!r} is not a finite number", f"{raw!r} 不是有限数值", "Write a plain number.", "请填写数字。")

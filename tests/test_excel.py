@@ -412,3 +412,8 @@ def test_a_count_excel_turned_into_a_date_says_so_not_a_python_value(cli, tmp_pa
     result = cli("run", "--rules", DEMO_RULES, book)
     assert result.exit_code == 2
     assert "该值是日期或时间 (1900-01-02)" in result.output and "datetime" not in result.output
+
+
+def test_choices_on_separate_lines_of_one_cell_are_separate_choices(tmp_path, cli, demo_library):
+    book = _fill(_demo_template(cli, tmp_path / "lines.xlsx"), consortia=[{"name": "甲", "unified": "人员\n财务"}])
+    assert load_fact_sheet(book, demo_library.vocabulary).values["consortia#0"]["unified"] == frozenset({"人员", "财务"})

@@ -327,3 +327,13 @@ def test_an_open_range_is_said_as_at_least_not_as_none(cli, tmp_path):
     path.write_text(re.sub(r"exec_meetings_on_consortia: \d+", "exec_meetings_on_consortia: -1", text), encoding="utf-8")
     result = cli("run", path, "--format", "json")
     assert result.exit_code == 2 and "超出允许范围 ≥ 0次" in result.stderr and "None" not in result.stderr
+
+
+def test_a_number_with_a_unit_other_than_percent_is_told_to_drop_the_sign(cli, tmp_path):
+    # a change in 个百分点 written 3.2%: the fix used to suggest "65%", which this fact refuses too
+    text = (EXAMPLES / "reform-county.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "c.yaml"
+    path.write_text(text.replace("grassroots_outpatient_share_change: 3.2 ", "grassroots_outpatient_share_change: 3.2%"),
+                    encoding="utf-8")
+    result = cli("run", path, "--format", "json")
+    assert result.exit_code == 2 and "如 65 (单位 个百分点)" in result.stderr and "65%" not in result.stderr
