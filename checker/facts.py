@@ -18,7 +18,7 @@ from .dates import DateProblem, parse_date
 from .errors import FactSheetError, Problem, problem
 from .script import to_simplified
 from .suggest import did_you_mean
-from .vocabulary import COUNTY, FactDef, ValueProblem, Vocabulary, is_none_word
+from .vocabulary import COUNTY, FactDef, ValueProblem, Vocabulary, is_none_word, name_key
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
 
 COUNTY_KEYS = ("name", "code", "province", "city", "kind", "report_date")
@@ -310,7 +310,7 @@ def _read_collection(name: str, raw: Any, line: int, path: str, vocab: Vocabular
                                     fix_en=f"If the county has no {label}, write {name}: [] alone; otherwise give each entry its own name.",
                                     fix_zh=f"若没有{label}, 只写 {name}: [] (或只填一项 无); 否则请为每一项填写其名称。"))
             continue
-        same = _entry_key(ename)
+        same = name_key(ename)  # 莱西市人民醫院 and 莱西市人民医院 are one entry
         if same in seen:
             problems.append(problem(path, eline, f"'{ename}' appears twice in '{name}' (lines {seen[same]} and {eline}).",
                                     f"'{ename}' 在 '{name}' 中重复 (第 {seen[same]} 行和第 {eline} 行)。"))
@@ -329,11 +329,6 @@ def says_none(raw: Any) -> bool:
     if isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], dict) and set(raw[0]) == {"name"}:
         return isinstance(raw[0]["name"], str) and is_none_word(raw[0]["name"])
     return False
-
-
-def _entry_key(name: str) -> str:
-    """Two entries are one when their names differ only in script or spacing (莱西市人民醫院 = 莱西市人民医院)."""
-    return to_simplified("".join(name.split()))
 
 
 def _from_county(vocab: Vocabulary, county: County, values: dict) -> None:

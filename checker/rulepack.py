@@ -32,6 +32,7 @@ PACK_KEYS = {"id", "version", "title", "policy", "applies_to", "in_force", "alwa
 FORCES = ("binding", "strive", "encouraged")
 SCOPES = ("county", "above")
 PERIODS = {"month": 12, "quarter": 4, "half_year": 2, "year": 1}
+UNDATED_LABEL = "方案实施期末"  # what the undated_deadline is called beside the date unless the pack says
 UNIT_KEYS = {"level", "name", "counterpart", "role", "county", "institution", "name_fact"}
 COVERAGE_STATUS = ("encoded", "uncheckable")
 COVERAGE_KEYS = {"section", "status", "reason", "rules", "quote", "quotes", "note"}
@@ -161,7 +162,7 @@ class RulePack:
     text: str = "text.txt"
     undated_deadline: Deadline | None = None
     undated_note: str = ""
-    undated_label: str = "方案实施期末"  # how a report names the undated_deadline beside the date
+    undated_label: str = UNDATED_LABEL  # how a report names the undated_deadline beside the date
     units: dict[str, UnitDef] | None = None
 
     @property
@@ -249,7 +250,7 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
         rules=rules, coverage=coverage, path=path, sha256=hashlib.sha256(raw).hexdigest(),
         released=bool(head.get("released", True)), always_co_responsible=always, text=text,
         undated_deadline=undated, undated_note=str(head.get("undated_note") or ""),
-        undated_label=str(head.get("undated_label") or "方案实施期末"), units=units)
+        undated_label=str(head.get("undated_label") or UNDATED_LABEL), units=units)
     if problems:
         error = RulePackError(problems)
         error.partial = pack  # its valid rules, so lint can check them in the same pass

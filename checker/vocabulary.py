@@ -113,7 +113,7 @@ class FactDef:
 
     def option(self, text: str) -> str | None:
         """The allowed value `text` names, in either script and ignoring spaces; None if none."""
-        return _options(self.values).get(_option_key(text))
+        return _options(self.values).get(name_key(text))
 
     def _parse_enum(self, raw: Any) -> str:
         text = str(raw).strip() if not isinstance(raw, (list, dict)) else None
@@ -233,17 +233,17 @@ _SPACES = re.compile(r"\s+")
 
 
 @functools.lru_cache(maxsize=4096)
-def _option_key(text: str) -> str:
-    """What two spellings of one option have in common; the same few names come in every sheet."""
+def name_key(text: str) -> str:
+    """What two spellings of one name or option have in common (script, spaces); the same few names come in every sheet."""
     return _SPACES.sub("", to_simplified(text))
 
 
 @functools.lru_cache(maxsize=None)
 def _options(values: tuple[str, ...]) -> dict[str, str]:
-    """A fact's allowed values by `_option_key`, the first one where two keys are equal."""
+    """A fact's allowed values by `name_key`, the first one where two keys are equal."""
     index: dict[str, str] = {}
     for value in values:
-        index.setdefault(_option_key(value), value)
+        index.setdefault(name_key(value), value)
     return index
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import workbook_layout as layout
 from .errors import FactSheetError, Location, Problem, problem
 from .script import to_simplified
-from .vocabulary import COUNTY, Vocabulary, _fmt, is_none_word, split_list
+from .vocabulary import COUNTY, Vocabulary, _fmt, split_list
 from .yamlsource import LineList, LineMap
 
 if TYPE_CHECKING:
@@ -288,11 +288,8 @@ class _Builder:
                     self._put(entry, key, cells[title], self.mark(self.ref(sheet, row, column), label_of.get(column, title)))
             entries.append(entry)
             entries.item_lines.append(entry.line)
-        only = entries[0].get(layout.NAME_KEY) if len(entries) == 1 and len(entries[0]) == 1 else None
-        if isinstance(only, str) and is_none_word(only):  # 无, 暂无, 没有, （无）
-            entries.clear()  # "none of them", as YAML's []
-        elif not entries:
-            return  # an unfilled sheet: not submitted
+        if not entries:
+            return  # an unfilled sheet: not submitted (one entry named 无 is read as none, as in YAML: facts.says_none)
         self._put(facts, sheet.title, entries, entries.line)
 
 
