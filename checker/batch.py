@@ -87,7 +87,7 @@ def evaluate_one(index: int) -> dict[str, Any]:
         return {**base, "status": "unreadable", "error": _message(exc, sheet)}
     temporary = None
     if options.fmt != "none":  # without a report, the run data is never built
-        data = checked.data
+        data = checked.data_for(options.fmt)
         data["input"] = sheet.shown.rsplit("/", 1)[-1]
         temporary = os.path.join(options.tmpdir, f"{index}.{options.fmt}")
         with open(temporary, "wb") as handle:

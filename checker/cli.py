@@ -257,7 +257,7 @@ def run(fact_sheet: str, packs: tuple[str, ...], as_of: str | None, fmt: str, ou
                            waivers=tuple(load_waivers_file(Path(waivers_file)) if waivers_file else ()),
                            rules_dir=_rules_folder(rules_dir, announce=False), allow_draft=allow_draft,
                            rectify_by=_parse_date(rectify_by, "--rectify-by"))
-    data = check_sheet(Path(fact_sheet), request).data
+    data = check_sheet(Path(fact_sheet), request).data_for(fmt)
     for ref in data.get("draft_packs", ()):
         click.echo(f"注意 note: 使用了未发布的草稿版本 {ref} (released: false); 报告不是正式结论。 "
                    f"used the unreleased draft {ref}; the report is not an official finding.", err=True)

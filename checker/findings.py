@@ -86,13 +86,16 @@ class Finding:
     deadline_label: str | None = None  # what the plan's own date is, as the pack names it (方案实施期末, 第一阶段目标期末)
     category: str = "binding"  # binding | strive | encouraged | above: what it counts as (set from force and scope)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, explain: bool = True) -> dict[str, Any]:
+        """The finding as the run data carries it. Without `explain`, its reasoning (`why`) and the
+        value shown against the target (`actual`) are left empty and never worked out: for a report
+        that does not show this finding's detail."""
         return {
             "rule": self.rule, "pack": self.pack, "version": self.version, "status": self.status,
             "subject": self.subject, "subject_kind": self.subject_kind,
             "section": self.section, "quote": self.quote,
             "requirement": self.requirement, "requirement_en": self.requirement_en,
-            "target": self.target, "actual": self.actual, "shortfall": self.shortfall,
+            "target": self.target, "actual": self.actual if explain else "", "shortfall": self.shortfall,
             "shortfall_value": self.shortfall_value,
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "days": self.days, "progress": self.progress,
@@ -100,9 +103,47 @@ class Finding:
             "guide": list(self.guide), "force": self.force, "scope": self.level, "category": self.category,
             "deadline_source": self.deadline_source, "deadline_label": self.deadline_label,
             "quote_original": self.quote_original,
-            "missing": self.missing, "why": [w.as_dict() for w in self.why], "note": self.note,
+            "missing": self.missing, "why": [w.as_dict() for w in self.why] if explain else [], "note": self.note,
             "waiver": self.waiver,
         }
+
+
+class _Later:
+    """A finding's reasoning or shown value, worked out the first time something reads it.
+
+    A county has 200–400 findings and its HTML report shows the detail of a few
+    dozen; a batch without reports shows none. Building every explanation up front
+    was a fifth of judging a county.
+    """
+
+    __slots__ = ("make", "args")
+
+    def __init__(self, make: Any, *args: Any):
+        self.make, self.args = make, args
+
+    def __call__(self) -> Any:
+        return self.make(*self.args)
+
+
+def _worked_out_when_read(name: str) -> property:
+    slot = f"_{name}"
+
+    def read(finding: "Finding") -> Any:
+        value = finding.__dict__[slot]
+        if type(value) is _Later:
+            value = finding.__dict__[slot] = value()
+        return value
+
+    def write(finding: "Finding", value: Any) -> None:
+        finding.__dict__[slot] = value
+
+    return property(read, write)
+
+
+# Set after the dataclass is made, so its __init__ assigns through them: a _Later given as `why` or
+# `actual` is kept and worked out on first read; any other value is stored as it is.
+Finding.why = _worked_out_when_read("why")  # type: ignore[assignment,method-assign]
+Finding.actual = _worked_out_when_read("actual")  # type: ignore[assignment,method-assign]
 
 
 def summarise(findings: list[Finding]) -> dict[str, int]:
@@ -259,15 +300,15 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
     reads = static.reads
     unknown: list[str] | None = None  # the facts not submitted: looked up only where the status turns on them
     due = static.due
-    why: list[Why]
+    why: Any  # list[Why], or the _Later that makes it
     days = None
     if key in outcome.fails:
-        why = seen.fired(outcome.fails[key])
+        why = _Later(seen.fired, outcome.fails[key])
         if due and not due.immediate and deadline is None:
             status, unknown = "missing", [due.year_fact or ""]
         elif deadline is not None and _first_year_met(rule, subject, sheet, vocab, outcome, deadline, pack.in_force_from):
             # all the plan's first, partial year owes is done: met, however early in the year
-            status, why = "pass", seen.listed(reads, subject)
+            status, why = "pass", _Later(seen.listed, reads, subject)
         elif deadline is not None and deadline > as_of and _on_track(rule, subject, sheet, vocab, outcome, deadline, as_of,
                                                                                pack.in_force_from):
             status, days = "not_due", (deadline - as_of).days
@@ -275,15 +316,15 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
             status = "fail"
             days = (deadline - as_of).days if deadline else None
     elif key in outcome.not_applicable:
-        status, why = "not_applicable", seen.fired(outcome.not_applicable[key])
+        status, why = "not_applicable", _Later(seen.fired, outcome.not_applicable[key])
     elif rule.id in compiled.pass_fired:
         if key in outcome.passes:
-            status, why = "pass", seen.fired(outcome.passes[key])
+            status, why = "pass", _Later(seen.fired, outcome.passes[key])
         else:
-            status, why = "missing", seen.listed(reads, subject)
+            status, why = "missing", _Later(seen.listed, reads, subject)
     else:
         unknown = [r.name for r in reads if not _known_read(r, subject, sheet, outcome)[0]]
-        status, why = ("missing" if unknown else "pass"), seen.listed(reads, subject)
+        status, why = ("missing" if unknown else "pass"), _Later(seen.listed, reads, subject)
     who = responsible(pack, rule, subject, sheet, vocab)
     if who.foreign:
         status, why, unknown, days = "not_applicable", [], [], None
@@ -291,7 +332,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         rule=rule.id, pack=pack.id, version=pack.version, status=status, section=static.section,
         quote=static.quote,
         requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target,
-        actual=_actual(static, subject, sheet, outcome), deadline=deadline, lead=who.lead,
+        actual=_Later(_actual, static, subject, sheet, outcome), deadline=deadline, lead=who.lead,
         co_responsible=who.co, why=why,
         subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
         note=rule.note, lead_inferred=rule.lead_inferred,

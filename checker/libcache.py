@@ -22,21 +22,31 @@ KEEP = 8  # libraries kept: a few rules folders and versions; older ones are rem
 
 
 def key_of(rules_dir: Path, policies_dir: Path, only: set[str] | None) -> str | None:
-    """The hash of the tool version, the request and every file the library is parsed from."""
+    """The hash of the tool version, the request and every file the library is parsed from.
+
+    With `only`, the other packs' folders count by name alone (the library lists them as
+    available) and their files are not read: a run for one county hashes its own packs, the
+    vocabulary and the texts, not every version of every pack on the shelf.
+    """
     from . import __version__
 
     digest = hashlib.sha256(f"{__version__}\0{sorted(only) if only is not None else '*'}\0".encode())
     for root in (rules_dir, policies_dir):
         if not root.is_dir():
             continue
-        for path in sorted(root.rglob("*")):
-            if path.suffix not in _SUFFIXES or not path.is_file():
+        for top in sorted(root.iterdir()):
+            if top.is_dir() and root == rules_dir and only is not None and top.name != "vocabulary" \
+                    and top.name not in only:
+                digest.update(b"\2" + top.name.encode() + b"\0")
                 continue
-            try:
-                data = path.read_bytes()
-            except OSError:
-                return None
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + hashlib.sha256(data).digest())
+            for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
+                if path.suffix not in _SUFFIXES or not path.is_file():
+                    continue
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    return None
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + hashlib.sha256(data).digest())
         digest.update(b"\1")
     digest.update(str(rules_dir.resolve()).encode())  # paths in messages name the folder that was parsed
     return digest.hexdigest()

@@ -39,18 +39,35 @@ class CheckRequest:
 @dataclass
 class Checked:
     """A judged sheet. Its run data (every finding as the reports show it) is built when first asked for:
-    a batch that writes no reports never builds it."""
+    a batch that writes no reports never builds it, and an HTML report's holds the reasoning only of
+    the findings the page shows."""
 
     sheet: FactSheet
     evaluation: Evaluation
     vocabulary: Vocabulary
     rectify_by: dt.date | None = None
+    _shown: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def data(self) -> dict[str, Any]:
+        """The full run data: every finding with its reasoning (JSON, Markdown, text, diff)."""
+        return self._run_data(None)
+
+    def data_for(self, fmt: str) -> dict[str, Any]:
+        """The run data one report format reads: for HTML, the reasoning only of the findings it shows."""
+        from .report import EXPLAINS
+
+        explains = EXPLAINS.get(fmt)
+        if explains is None or "data" in self.__dict__:  # the full data, once built, serves every format
+            return self.data
+        if fmt not in self._shown:
+            self._shown[fmt] = self._run_data(explains)
+        return self._shown[fmt]
+
+    def _run_data(self, explains: Any) -> dict[str, Any]:
         from .report import run_data
 
-        data = run_data(self.evaluation, self.vocabulary, self.rectify_by)
+        data = run_data(self.evaluation, self.vocabulary, self.rectify_by, explains)
         drafts = [p.ref for p in self.evaluation.packs if not p.released]
         if drafts:  # an unreleased version judged this county: the report must say so
             data["draft_packs"] = drafts

@@ -12,12 +12,12 @@ import functools
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import __version__
 from .batchfiles import shown_name
 from .evaluate import Evaluation
-from .findings import CATEGORY_ZH, STATUS_ZH, STATUSES, summarise, summarise_categories
+from .findings import CATEGORY_ZH, STATUS_ZH, STATUSES, Finding, summarise, summarise_categories
 from .library import templates_dir
 from .rulepack import RulePack
 from .script import to_simplified
@@ -26,11 +26,14 @@ from .vocabulary import COUNTY, Vocabulary
 FORMATS = ("html", "json", "md", "text")
 
 
-def run_data(ev: Evaluation, vocab: Vocabulary, rectify_by: dt.date | None = None) -> dict[str, Any]:
+def run_data(ev: Evaluation, vocab: Vocabulary, rectify_by: dt.date | None = None,
+             explains: Callable[[Finding], bool] | None = None) -> dict[str, Any]:
+    """Everything a report shows. With `explains`, only the findings it accepts carry their reasoning
+    and shown value (a report that shows the rest only as counts); without, every finding does."""
     county = ev.sheet.county
     names = {s.key: s.name for s in ev.sheet.subjects}
     county_values = ev.sheet.values.get(COUNTY, {})
-    findings = [f.as_dict() for f in ev.findings]
+    findings = [f.as_dict(explains is None or explains(f)) for f in ev.findings]
     for f in findings:
         f["rectify_by"] = f["deadline"] or (rectify_by.isoformat() if rectify_by else None)
     return {
@@ -99,6 +102,20 @@ def to_json(data: dict[str, Any], compact: bool = False) -> str:
 
 
 ACTIVE = ("fail", "waived", "not_due", "missing")
+
+
+def html_shows_detail(finding: Finding) -> bool:
+    """Whether the HTML report prints a finding's value or reasoning: a binding item still open (its
+    row or card), or a 力争, 鼓励 or 上级 item in its table. A binding item met, and any item that
+    does not apply, is only counted. Must agree with `view` and `html_view`; a test renders every
+    example both ways and compares the bytes."""
+    if finding.category == "binding":
+        return finding.status in ACTIVE
+    return finding.status != "not_applicable"
+
+
+# What each format reads of a finding's detail; a format not named here reads all of it.
+EXPLAINS: dict[str, Callable[[Finding], bool]] = {"html": html_shows_detail}
 
 
 def _units(findings: list[dict]) -> list[dict[str, Any]]:

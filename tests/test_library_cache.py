@@ -78,3 +78,27 @@ def test_a_pack_within_the_engine_limits_is_measured_once_and_a_pack_past_them_e
         with pytest.raises(RulePackError):
             limits.enforce(other, library.vocabulary)
     assert len(measured) == 4  # a pack past the limits is never remembered: measured, and refused, each time
+
+
+def test_a_library_of_some_packs_is_keyed_by_their_files_and_the_shared_ones_only(cached):
+    """A run for one county hashes its own packs, the vocabulary and the texts; another pack's files may
+    change without a new parse, but adding or removing a pack folder, editing one of its own packs or the
+    vocabulary each gives a new key."""
+    from checker.libcache import key_of
+
+    rules, policies = cached / "rules", cached / "policies"
+    key = key_of(rules, policies, {"demo"})
+    other = rules / "other-pack"
+    other.mkdir()
+    added = key_of(rules, policies, {"demo"})
+    assert added != key  # the library lists the folders it could load
+    (other / "1.0.0.yaml").write_text("id: other-pack\n", encoding="utf-8")
+    assert key_of(rules, policies, {"demo"}) == added
+    assert key_of(rules, policies, None) != key_of(rules, policies, {"demo"})
+    pack = rules / "demo" / "1.0.0.yaml"
+    pack.write_text(pack.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    edited = key_of(rules, policies, {"demo"})
+    assert edited != added
+    vocabulary = sorted((rules / "vocabulary").glob("*.yaml"))[0]
+    vocabulary.write_text(vocabulary.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert key_of(rules, policies, {"demo"}) != edited

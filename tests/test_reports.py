@@ -148,3 +148,22 @@ def test_an_above_item_is_worded_by_the_force_of_its_text():
         assert f"| {word} | {f['requirement']} | {f['subject']} |" in shown["md"], f["rule"]
         assert f"[{word}] {f['requirement']} ({f['subject']})" in shown["text"], f["rule"]
         assert (f["requirement"], f["subject"], word) in html_rows, f["rule"]
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (__import__("conftest").EXAMPLES).glob("*.yaml")))
+def test_html_built_from_the_findings_it_shows_is_the_full_report(example):
+    """The HTML report works out the reasoning only of the findings it shows (`html_shows_detail`).
+    Rendered from the full run data instead, every byte is the same, for the county's report and for
+    each department's work list: the page never reads the detail of a finding it was not given."""
+    from checker.pipeline import CheckRequest, check_sheet
+    from checker.report import for_unit, lead_units, render
+
+    path = __import__("conftest").EXAMPLES / example
+    shown = check_sheet(path, CheckRequest()).data_for("html")
+    full = check_sheet(path, CheckRequest()).data
+    assert shown["findings"] != full["findings"]  # something was in fact left out
+    assert render("html", shown) == render("html", full)
+    units = lead_units(full)
+    assert units and units == lead_units(shown)
+    for unit in units:
+        assert render("html", for_unit(shown, unit)) == render("html", for_unit(full, unit)), unit
