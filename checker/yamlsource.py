@@ -343,6 +343,16 @@ def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool:
     return text == "true"
 
 
+def _construct_timestamp(loader: Any, node: Any) -> Any:
+    """A date as YAML reads it; one written like a date that no calendar has (2025-11-31, 2025-13-01)
+    is kept as the text typed, so the sheet's reader refuses it as a date, saying which day does not
+    exist and the forms it accepts, instead of the parser's own error."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
+
+
 _IMPLICIT = _resolvers_1_2()
 # The table's null, boolean and merge-key patterns each match a few whole words: `resolve` looks
 # these up and matches patterns only for what starts like a number or a date.
@@ -358,7 +368,7 @@ _SCALARS = {  # what `_Builder.scalar` reads itself; any other tag goes through 
     "tag:yaml.org,2002:float": _construct_float,
     "tag:yaml.org,2002:bool": _construct_bool,
     "tag:yaml.org,2002:null": yaml.constructor.SafeConstructor.construct_yaml_null,
-    "tag:yaml.org,2002:timestamp": yaml.constructor.SafeConstructor.construct_yaml_timestamp,
+    "tag:yaml.org,2002:timestamp": _construct_timestamp,
 }
 _Loader.yaml_implicit_resolvers = _IMPLICIT
 for _tag, _construct in _SCALARS.items():
