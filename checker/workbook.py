@@ -331,6 +331,35 @@ def _rename(node: LineMap, pool: dict[str, str], vocab: Vocabulary) -> None:
             node[name], node.key_lines[name] = value, line
 
 
+def _foreign_sheets(data: WorkbookData, path: str, vocab: Vocabulary) -> None:
+    """A sheet the template does not have (notes, a list sheet renamed) is refused as a sheet, by its
+    name, with what to do: not as an unknown fact, and never read as nothing."""
+    import difflib
+
+    facts = data.get("facts")
+    if not isinstance(facts, LineMap):
+        return
+    lists = {to_simplified(c.label): c.label for c in vocab.collections.values()}
+    for key in list(facts):
+        if key in vocab.facts or key in vocab.collections:
+            continue
+        cell = data.cells.get(facts.key_lines.get(key, -1))
+        if cell is None or cell.ref != f"{key}!A1":
+            continue  # a row of the 事实 sheet: the unknown-fact message, with its own "did you mean"
+        facts.pop(key)
+        facts.key_lines.pop(key, None)
+        close = difflib.get_close_matches(to_simplified(str(key)), list(lists), n=1, cutoff=0.4)
+        guess_en = f" Did you mean the list sheet '{lists[close[0]]}'?" if close else ""
+        guess_zh = f" 您是否想写名单表「{lists[close[0]]}」?" if close else ""
+        data.problems.append(Problem(
+            Location(path, cell=cell.ref, label=str(key)),
+            f"sheet '{key}' is not a sheet of the template, so what it holds would not be read.{guess_en}",
+            f"工作表「{key}」不是模板中的表, 其中内容不会被读取。{guess_zh}",
+            f"If it is a list sheet you renamed, give it back its name from the template; if it holds notes, "
+            f"put them on the '{layout.GUIDE}' sheet (which is not read) or delete the sheet.",
+            f"如是改过名的名单表, 请改回模板中的表名; 如是备注, 请写在「{layout.GUIDE}」表 (该表不读取) 或删除此表。"))
+
+
 _TWO_LINES = re.compile(r"lines (\d+) and (\d+)|第 (\d+) 行和第 (\d+) 行")
 
 
@@ -356,6 +385,7 @@ def parse_workbook(data: WorkbookData, path: str, vocab: Vocabulary, sha256: str
     from .facts import parse_fact_sheet
 
     resolve_labels(data, vocab)
+    _foreign_sheets(data, path, vocab)
     try:
         sheet = parse_fact_sheet(data, path, vocab, sha256)
     except FactSheetError as exc:

@@ -417,3 +417,31 @@ def test_a_count_excel_turned_into_a_date_says_so_not_a_python_value(cli, tmp_pa
 def test_choices_on_separate_lines_of_one_cell_are_separate_choices(tmp_path, cli, demo_library):
     book = _fill(_demo_template(cli, tmp_path / "lines.xlsx"), consortia=[{"name": "甲", "unified": "人员\n财务"}])
     assert load_fact_sheet(book, demo_library.vocabulary).values["consortia#0"]["unified"] == frozenset({"人员", "财务"})
+
+
+@pytest.mark.parametrize("title, content, guess", [
+    ("备注", ["联系人", "张三"], None),
+    ("Sheet1", ["数据由办公室汇总"], None),
+    ("医共体名单", ["甲", "是"], "县域医共体"),
+], ids=["notes", "default-name", "renamed-list"])
+def test_a_sheet_the_template_does_not_have_is_refused_as_a_sheet(cli, tmp_path, title, content, guess):
+    """Notes on a sheet of their own, or a list sheet given a new name: the clerk is told it is a sheet
+    the template does not have and what to do, never 'unknown fact', and no report is judged without it."""
+    book = _fill(_demo_template(cli, tmp_path / "n.xlsx"), {"plan_year": 2025})
+    wb = load_workbook(book)
+    wb.create_sheet(title).append(content)
+    wb.save(book)
+    result = cli("run", "--rules", DEMO_RULES, book, "-o", tmp_path / "n.html")
+    assert result.exit_code == 2 and not (tmp_path / "n.html").exists()
+    assert f"{title}!A1" in result.output and f"工作表「{title}」不是模板中的表" in result.output
+    assert "未知的事实名" not in result.output and "unknown fact" not in result.output
+    assert "填表说明" in result.output
+    assert (f"名单表「{guess}」" in result.output) == bool(guess)
+
+
+def test_an_empty_extra_sheet_is_no_problem(cli, tmp_path):
+    book = _fill(_demo_template(cli, tmp_path / "e.xlsx"), {"plan_year": 2025})
+    wb = load_workbook(book)
+    wb.create_sheet("Sheet2")
+    wb.save(book)
+    assert cli("run", "--rules", DEMO_RULES, book, "--format", "json").exit_code in (0, 1)
