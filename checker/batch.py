@@ -19,10 +19,11 @@ import datetime as dt
 import gc
 import multiprocessing as mp
 import os
+import queue
 import signal
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,13 +193,30 @@ def _pool_round(context: mp.context.BaseContext, pending: list[int], jobs: int,
     executor = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=context,
                                    initializer=_worker_init, initargs=_inherited(context))
     try:
-        futures = {executor.submit(evaluate_one, i): i for i in pending}
-        waiting = set(futures)
+        # Each sheet's future reports itself on a queue as it ends: waiting on the set of those still
+        # open instead (concurrent.futures.wait) costs the parent a pass over all of them per sheet,
+        # quadratic in a province's sheets and a core's share of the time the workers need.
+        ended: queue.SimpleQueue = queue.SimpleQueue()
+        futures: dict[Any, int] = {}
+        for index in pending:
+            future = executor.submit(evaluate_one, index)
+            futures[future] = index
+            future.add_done_callback(ended.put)
+        open_ = len(futures)
         limit = _STATE["options"].sheet_timeout
-        while waiting:
-            done, waiting = wait(waiting, timeout=min(limit, 1.0) if limit else None, return_when=FIRST_COMPLETED)
-            if limit:
-                _stop_overdue(waiting, futures, limit)
+        checked_at = time.monotonic()
+        while open_:
+            done = []
+            try:
+                done.append(ended.get(timeout=min(limit, 1.0) if limit else None))
+                while True:
+                    done.append(ended.get_nowait())
+            except queue.Empty:
+                pass
+            if limit and time.monotonic() - checked_at >= min(limit, 1.0):
+                checked_at = time.monotonic()
+                _stop_overdue([f for f in futures if futures[f] not in finished and not f.done()], futures, limit)
+            open_ -= len(done)
             for future in sorted(done, key=futures.__getitem__):
                 try:
                     row = future.result()
@@ -213,7 +231,7 @@ def _pool_round(context: mp.context.BaseContext, pending: list[int], jobs: int,
     return finished
 
 
-def _stop_overdue(waiting: set, futures: dict, limit: float) -> None:
+def _stop_overdue(waiting: list, futures: dict, limit: float) -> None:
     """Kill the worker of any sheet judged for longer than `limit`; the broken pool's other sheets are re-judged."""
     now = time.monotonic()
     for future in waiting:
