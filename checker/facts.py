@@ -59,6 +59,9 @@ class FactSheet:
     waivers: Any = None
     requested_packs: tuple[str, ...] = ()  # packs the sheet asks for besides those of its jurisdiction
     units: dict[str, str] = field(default_factory=dict)  # role → the county's own name for that body
+    # Lists the sheet gave, entries or none (`[]`, 无): a list given as none has no entries and is not
+    # missing; a list left out is.
+    listed: frozenset[str] = frozenset()
 
     def subjects_of(self, collection: str | None) -> list[Subject]:
         return [s for s in self.subjects if s.collection == collection]
@@ -134,7 +137,8 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
               if name in vocab.collections and (name in with_entries or raw == [] or says_none(raw))}
     _count_collections(vocab, listed, subjects, values)
     _from_county(vocab, county, values)
-    return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"), tuple(requested), units)
+    return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"), tuple(requested), units,
+                     frozenset(listed))
 
 
 def _units(node: Any, parent: LineMap, path: str, vocab: Vocabulary, problems: list) -> dict[str, str]:

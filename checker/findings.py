@@ -442,18 +442,22 @@ def _first_year_met(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocab
 
 
 def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary, order: tuple[int, int, int]) -> Finding:
+    """A rule on each entry of a list with no entries: `missing` when the sheet left the list out;
+    when it gave the list as none (`[]`, 无), the county has no such entry and the rule does not apply."""
     collection = vocab.collections[rule.for_each or ""]
-    subject = Subject(f"{rule.for_each}#-", rule.for_each, f"(未提交{collection.label})")
+    said_none = rule.for_each in sheet.listed
+    subject = Subject(f"{rule.for_each}#-", rule.for_each, f"(无{collection.label})" if said_none else f"(未提交{collection.label})")
     who = responsible(pack, rule, subject, sheet, vocab)
     due, source = _due(pack, rule)
     deadline = due.resolve(sheet.values.get(COUNTY, {})) if due else None
     return Finding(
-        rule=rule.id, pack=pack.id, version=pack.version, status="missing", section=to_simplified(rule.section),
-        quote=to_simplified(rule.quote),
-        requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target, actual="未提交",
+        rule=rule.id, pack=pack.id, version=pack.version, status="not_applicable" if said_none else "missing",
+        section=to_simplified(rule.section), quote=to_simplified(rule.quote),
+        requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target,
+        actual=f"本县(市、区)填报: 无{collection.label}" if said_none else "未提交",
         deadline=deadline, lead=who.lead, co_responsible=who.co, why=[], subject=subject.name,
         subject_kind=collection.label, note=rule.note, lead_inferred=rule.lead_inferred,
-        missing=[f"{collection.label}名单 ({collection.name})"], order=order,
+        missing=[] if said_none else [f"{collection.label}名单 ({collection.name})"], order=order,
         force=rule.force, level=rule.level, guide=who.guide, quote_original=pack.policy.original_of(rule.quote, pack.text),
         deadline_source=source if deadline is not None else None, category=_category(rule),
         deadline_label=pack.undated_label if source == "plan" and deadline is not None else None)

@@ -148,14 +148,19 @@ def _foreign(pack: RulePack | None, rule: Rule, scope: _Scope) -> bool:
         listed = units.get(named.strip()) if known and isinstance(named, str) else None
         if listed is not None and listed.level != "institution":
             unit = listed
-    if unit is None or unit.county is None:
+    if unit is None or (unit.county is None and not unit.counties):
         return False
     county = scope.sheet.county
-    if not unit.county.isdigit():
-        return unit.county != county.name
-    if county.code:
-        return unit.county != county.code
-    return county.name not in {j.name for j in pack.policy.jurisdictions if j.code == unit.county}
+
+    def other(code: str) -> bool:
+        if not code.isdigit():
+            return code != county.name
+        if county.code:
+            return code != county.code
+        return county.name not in {j.name for j in pack.policy.jurisdictions if j.code == code}
+
+    # a unit of a few named counties (两区政府) is foreign only to a county that is none of them
+    return all(other(code) for code in (unit.counties or (unit.county,)))
 
 
 def _periods_done(every: str, as_of: dt.date, start: dt.date | None = None) -> int:
@@ -219,9 +224,12 @@ def evaluate(pack: RulePack, sheet: FactSheet, vocab: Vocabulary, as_of: dt.date
             continue
         subjects = _subjects(sheet, rule)
         if rule.for_each and not subjects:
-            # absent and empty lists alike: one `missing` finding for the list itself
+            # one finding for the list itself: missing when left out, not applicable when given as none
             label = vocab.collections[rule.for_each].label
-            result.statuses[(rule.id, f"(未提交{label})")] = "missing"
+            if rule.for_each in sheet.listed:
+                result.statuses[(rule.id, f"(无{label})")] = "not_applicable"
+            else:
+                result.statuses[(rule.id, f"(未提交{label})")] = "missing"
             continue
         for subject in subjects:
             key = (rule.id, subject.name)

@@ -103,6 +103,16 @@ def test_no_entries_in_a_collection_is_reported_not_dropped(evaluate_demo):
     assert status(found, "DM-003", "(未提交县域医共体)") == "missing"
 
 
+@pytest.mark.parametrize("written", ["[]", "无", "[{name: 暂无}]"])
+def test_a_list_given_as_none_does_not_apply_and_is_not_asked_for(evaluate_demo, written):
+    """A county that says it has none of a list is not asked to submit it: its per-entry rules do not apply."""
+    found, _ = evaluate_demo(f"grassroots_share: 70\nconsortia: {written}")
+    assert status(found, "DM-003", "(无县域医共体)") == "not_applicable"
+    assert ("DM-003", "(未提交县域医共体)") not in found
+    finding = found[("DM-003", "(无县域医共体)")]
+    assert finding.missing == [] and "无县域医共体" in finding.actual
+
+
 def test_two_counties_one_after_another_do_not_leak(evaluate_demo):
     first, _ = evaluate_demo("consortia:\n  - {name: 甲, unified: [人员, 财务, 业务], lump_sum_payment: false}", name="一区")
     assert first[("DM-002", "甲")].status == "fail"
