@@ -19,6 +19,9 @@ from typing import Any
 
 _SUFFIXES = (".yaml", ".yml", ".txt", ".lock", ".md")
 KEEP = 8  # libraries kept: a few rules folders and versions; older ones are removed
+# The shape of what is pickled: raised when a parsed object changes meaning within one tool version,
+# so a cache written before the change is never read as if written after it.
+FORMAT = 2
 
 
 def key_of(rules_dir: Path, policies_dir: Path, only: set[str] | None) -> str | None:
@@ -30,7 +33,7 @@ def key_of(rules_dir: Path, policies_dir: Path, only: set[str] | None) -> str | 
     """
     from . import __version__
 
-    digest = hashlib.sha256(f"{__version__}\0{sorted(only) if only is not None else '*'}\0".encode())
+    digest = hashlib.sha256(f"{__version__}\0{FORMAT}\0{sorted(only) if only is not None else '*'}\0".encode())
     for root in (rules_dir, policies_dir):
         if not root.is_dir():
             continue

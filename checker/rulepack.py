@@ -86,7 +86,8 @@ class UnitDef:
     name: str = ""  # full name (above) or a name template with {county}/{city} (role)
     counterpart: str | None = None  # role that does the work where a county rule names this body
     role: str | None = None
-    county: str | None = None  # code of the one county this unit belongs to
+    county: str | None = None  # code (or name) of the one county this unit belongs to
+    counties: tuple[str, ...] = ()  # or of each of the few counties it is, for a text naming several (两区政府)
     collection: str | None = None
     name_fact: str | None = None
 
@@ -304,10 +305,13 @@ def _unit(key: str, spec: LineMap, path: Path, line: int, vocab: Vocabulary, pro
                                     "请在 rules/vocabulary/roles.yaml 中登记。"))
             return None
     county = spec.get("county")
-    if county is not None and not str(county).strip():
+    counties: tuple[str, ...] = ()
+    if isinstance(county, list) and county and all(str(c).strip() for c in county):
+        counties, county = tuple(str(c).strip() for c in county), None
+    if county is not None and (isinstance(county, (list, dict)) or not str(county).strip()):
         problems.append(problem(path, line, f"unit '{key}': county is the 6-digit 行政区划代码 (in quotes) or the name of "
-                                "the one jurisdiction this unit belongs to.",
-                                f"单位 '{key}': county 应为6位行政区划代码 (加引号) 或该单位所属辖区的名称。"))
+                                "the jurisdiction this unit belongs to, or a list of them for a text naming several.",
+                                f"单位 '{key}': county 应为6位行政区划代码 (加引号) 或该单位所属辖区的名称; 文件并称几个辖区时写成列表。"))
         return None
     if kinds == ["level"]:
         if not spec.get("name"):
@@ -316,12 +320,12 @@ def _unit(key: str, spec: LineMap, path: Path, line: int, vocab: Vocabulary, pro
             return None
         return UnitDef(key, "above", str(spec["name"]), spec.get("counterpart"))
     if kinds == ["role"]:
-        name = str(spec.get("name") or vocab.roles[spec["role"]].default)
-        if "{county}" not in name and county is None:
+        name = str(spec.get("name") or "")  # none given: the role's own, as the county's kind names it
+        if name and "{county}" not in name and county is None and not counties:
             problems.append(problem(path, line, f"unit '{key}': a role's name template must contain {{county}}.",
                                     f"单位 '{key}': 角色的名称模板须包含 {{county}}。"))
             return None
-        return UnitDef(key, "role", name, role=str(spec["role"]), county=str(county) if county else None)
+        return UnitDef(key, "role", name, role=str(spec["role"]), county=str(county) if county else None, counties=counties)
     collection = str(spec.get("institution"))
     if collection not in vocab.collections:
         problems.append(problem(path, line, f"unit '{key}': unknown collection '{collection}' (known: {', '.join(vocab.collections)}).",

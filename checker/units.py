@@ -61,12 +61,12 @@ def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, voc
     if named is not None:  # the entry names its lead, and the pack lists that body: resolve it as listed
         lead_unit = named
     above = lead_unit.level == "above" and not lead_unit.counterpart and rule.level == "county"
-    guide = [_name(units[g], subject, sheet, vocab, units) for g in rule.guide]
+    guide = [_name(units[g], subject, sheet, vocab, pack) for g in rule.guide]
     if lead_unit.level == "above" and lead_unit.counterpart and rule.level == "county":
-        lead = _counterpart_name(lead_unit.counterpart, sheet, vocab)
-        guide.insert(0, _name(lead_unit, subject, sheet, vocab))
+        lead = _counterpart_name(lead_unit.counterpart, sheet, vocab, pack)
+        guide.insert(0, _name(lead_unit, subject, sheet, vocab, pack))
     else:
-        lead = _name(lead_unit, subject, sheet, vocab, units)
+        lead = _name(lead_unit, subject, sheet, vocab, pack)
     foreign = _foreign(lead_unit, sheet, pack)
     if foreign:  # another county's body, named as the text names it, never as this county's
         return Responsible(to_simplified(lead_unit.key), (), (), True)
@@ -76,9 +76,9 @@ def _resolve(pack: RulePack, rule: Rule, subject: Subject, sheet: FactSheet, voc
         if _foreign(unit, sheet, pack):
             continue
         if unit.level == "above" and unit.counterpart and rule.level == "county":
-            name = _counterpart_name(unit.counterpart, sheet, vocab)
+            name = _counterpart_name(unit.counterpart, sheet, vocab, pack)
         else:
-            name = _name(unit, subject, sheet, vocab, units)
+            name = _name(unit, subject, sheet, vocab, pack)
         co.append(name)
     co = [c for c in dict.fromkeys(co) if c != lead]
     guide = [g for g in dict.fromkeys(guide) if g != lead and g not in co]
@@ -95,10 +95,26 @@ def _named_unit(unit: UnitDef, subject: Subject, sheet: FactSheet, units: dict[s
 
 
 def _foreign(unit: UnitDef, sheet: FactSheet, pack: RulePack) -> bool:
-    """A unit of one named county, and this sheet is another county's (by code, else by name)."""
+    """A unit of one named county (or of a few, 两区政府), and this sheet is none of theirs (by code, else by name)."""
+    if unit.counties:
+        return all(_once(sheet, ("foreign", pack.sha256, c), lambda c=c: _other_county(c, sheet, pack))
+                   for c in unit.counties)
     if unit.county is None:
         return False
     return _once(sheet, ("foreign", pack.sha256, unit.county), lambda: _other_county(unit.county or "", sheet, pack))
+
+
+def _own_names(pack: RulePack, sheet: FactSheet) -> dict[str, str]:
+    """The names a pack gives this county's own bodies: a unit of this one county with a role and a full
+    name (南谯区卫健委 → 南谯区卫生健康委员会) names that role wherever the pack's rules reach it."""
+    def compute() -> dict[str, str]:
+        out: dict[str, str] = {}
+        for unit in (pack.units or {}).values():
+            if unit.level == "role" and unit.role and unit.name and unit.county and not _foreign(unit, sheet, pack):
+                out.setdefault(unit.role, unit.name)
+        return out
+
+    return _once(sheet, ("own", pack.sha256), compute)
 
 
 def _other_county(county: str, sheet: FactSheet, pack: RulePack) -> bool:
@@ -110,25 +126,24 @@ def _other_county(county: str, sheet: FactSheet, pack: RulePack) -> bool:
     return to_simplified(sheet.county.name) not in names
 
 
-def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
-          units: dict[str, UnitDef] | None = None) -> str:
+def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary, pack: RulePack) -> str:
     if unit.level in ("above", "role"):  # the same for every rule of the sheet: named once
-        return _once(sheet, ("body", unit), lambda: _body_name(unit, sheet, vocab))
+        return _once(sheet, ("body", pack.sha256, unit), lambda: _body_name(unit, sheet, vocab, pack))
     if unit.name_fact and subject.collection == unit.collection:
         named = sheet.value(subject.key, unit.name_fact)
         # An option such as 其他单位 names no one: the entry itself answers.
         if isinstance(named, str) and named.strip() and not named.startswith(("其他", "未")):
-            listed = _named_unit(unit, subject, sheet, units or {})
+            listed = _named_unit(unit, subject, sheet, pack.units or {})
             if listed is not None:  # one body, one name: the pack's full name (滁州市第一人民医院)
-                return _name(listed, subject, sheet, vocab)
+                return _name(listed, subject, sheet, vocab, pack)
             return named.strip()
     return subject.name
 
 
-def _body_name(unit: UnitDef, sheet: FactSheet, vocab: Vocabulary) -> str:
+def _body_name(unit: UnitDef, sheet: FactSheet, vocab: Vocabulary, pack: RulePack) -> str:
     if unit.level == "above":
         return unit.name.format(city=to_simplified(sheet.county.city or "市"), county=to_simplified(sheet.county.name))
-    return _role_name(unit.role or "", unit, sheet, vocab)
+    return _role_name(unit.role or "", unit, sheet, vocab, pack)
 
 
 def _once(sheet: FactSheet, key: tuple, compute: Callable[[], Any]) -> Any:
@@ -139,13 +154,16 @@ def _once(sheet: FactSheet, key: tuple, compute: Callable[[], Any]) -> Any:
     return memo[key]
 
 
-def _counterpart_name(role: str, sheet: FactSheet, vocab: Vocabulary) -> str:
-    return _once(sheet, ("role", role), lambda: _role_name(role, None, sheet, vocab))
+def _counterpart_name(role: str, sheet: FactSheet, vocab: Vocabulary, pack: RulePack) -> str:
+    return _once(sheet, ("role", pack.sha256, role), lambda: _role_name(role, None, sheet, vocab, pack))
 
 
-def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabulary) -> str:
+def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabulary, pack: RulePack) -> str:
+    """The county's own body of a role: as the sheet names it, else as the pack names this county's
+    (or the unit's own name template), else the role's name for this kind of county."""
     own = sheet.units.get(role)
     if own:
         return own
-    template = unit.name if unit is not None and unit.name else vocab.roles[role].default
+    template = (unit.name if unit is not None and unit.name else None) or _own_names(pack, sheet).get(role) \
+        or vocab.roles[role].template_for(sheet.county.kind)
     return template.format(county=to_simplified(sheet.county.name), city=to_simplified(sheet.county.city or "市"))

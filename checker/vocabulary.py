@@ -40,6 +40,12 @@ class RoleDef:
     label: str
     default: str  # name template: "{county}卫生健康局"
     line: int = 0
+    # A kind of county whose body of this role has another name: a 功能区 (development zone) is
+    # governed by its 管理委员会 and has no 人民政府.
+    by_kind: tuple[tuple[str, str], ...] = ()
+
+    def template_for(self, kind: str) -> str:
+        return dict(self.by_kind).get(kind, self.default)
 
 
 @dataclass(frozen=True)
@@ -409,7 +415,14 @@ def _add_role(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, na
     if name in vocab.roles:
         problems.append(problem(path, line, f"role '{name}' is declared twice.", f"角色 '{name}' 重复定义。"))
         return
-    vocab.roles[name] = RoleDef(name, str(spec["label"]), str(spec["default"]), line)
+    by_kind = spec.get("by_kind") or {}
+    if not isinstance(by_kind, dict) or not all("{county}" in str(v) for v in by_kind.values()):
+        problems.append(problem(path, line, f"role '{name}': by_kind maps a kind of county to a name template "
+                                "containing {county} (e.g. 功能区: \"{county}管理委员会\").",
+                                f"角色 '{name}': by_kind 应为 县的类别: 含 {{county}} 的名称模板 (如 功能区: \"{{county}}管理委员会\")。"))
+        return
+    vocab.roles[name] = RoleDef(name, str(spec["label"]), str(spec["default"]), line,
+                                tuple((str(k), str(v)) for k, v in by_kind.items()))
 
 
 def _add_collection(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: str, spec: Any) -> None:
