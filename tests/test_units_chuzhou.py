@@ -122,3 +122,66 @@ def test_each_centre_built_under_its_own_builder(langya, nanqiao):
     assert _one(langya, "CZ-012", "林楼社区卫生服务中心")["status"] == "not_applicable"
     # In 南谯区's report the centres 琅琊区政府 builds are 琅琊区's, not 南谯区's.
     assert _one(nanqiao, "CZ-012", "扬子社区卫生服务中心")["status"] == "not_applicable"
+
+
+# ---- 2.3.0: the same text read for the other jurisdictions it names --------------------------------
+
+def _newest(path: Path) -> list[dict]:
+    return check_sheet(path, CheckRequest(specs=("chuzhou-2020@2.3.0",))).data["findings"]
+
+
+def _as(tmp_path_factory, name: str, code: str | None, kind: str, **facts) -> list[dict]:
+    sheet = yaml.safe_load((EXAMPLES / "chuzhou-langya.yaml").read_text(encoding="utf-8"))
+    sheet["county"].update(name=name, code=code, kind=kind)
+    sheet["facts"].update(facts)
+    path = tmp_path_factory.mktemp("county") / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    return _newest(path)
+
+
+@pytest.fixture(scope="module")
+def jingkai(tmp_path_factory) -> list[dict]:
+    return _as(tmp_path_factory, "经开区", None, "功能区", pilot_alliances=[])
+
+
+@pytest.mark.parametrize("rule", ["CZ-170", "CZ-171", "CZ-172", "CZ-173", "CZ-174"])
+def test_the_two_districts_public_health_purchase_is_not_a_zones(jingkai, tmp_path_factory, rule):
+    """三(二)11: "由两区政府…拨付" (责任单位: 琅琊区、南谯区政府) binds the two districts, not the zones."""
+    assert {f["status"] for f in _by(jingkai, rule)} == {"not_applicable"}
+    nanqiao = _as(tmp_path_factory, "南谯区", "341103", "市辖区")
+    assert all(f["lead"].startswith("南谯区") and f["category"] == "binding" for f in _by(nanqiao, rule))
+
+
+def test_a_zone_is_governed_by_its_management_committee(jingkai):
+    """A 功能区 has no 人民政府: its government is named as its 管理委员会, once, never beside itself."""
+    named = {f["lead"] for f in jingkai} | {c for f in jingkai for c in f["co_responsible"]}
+    assert "经开区管理委员会" in named and not any("经开区人民政府" in n for n in named)
+    funding = _one(jingkai, "CZ-180")
+    assert funding["lead"] == "经开区管理委员会" and "经开区管理委员会" not in funding["co_responsible"]
+
+
+def test_a_zone_that_has_no_pilot_alliance_is_not_asked_for_one(jingkai):
+    alliance_rules = [f for f in jingkai if f["subject_kind"] == "紧密型城市医联体"]
+    assert alliance_rules and {f["status"] for f in alliance_rules} == {"not_applicable"}
+    assert not any(f["status"] == "missing" and "医联体名单" in " ".join(f["missing"]) for f in jingkai)
+
+
+def test_the_districts_health_commissions_carry_their_own_names(tmp_path_factory):
+    """The text's 区卫健委 is the district's 卫生健康委员会 (no 卫生健康局 exists in either district)."""
+    for name, code in (("南谯区", "341103"), ("琅琊区", "341102")):
+        findings = _as(tmp_path_factory, name, code, "市辖区")
+        named = {f["lead"] for f in findings} | {c for f in findings for c in f["co_responsible"]}
+        assert f"{name}卫生健康委员会" in named and f"{name}卫生健康局" not in named, name
+
+
+def test_an_unchanged_funding_channel_once_changed_is_a_gap_at_once(tmp_path_factory):
+    """"财政投入渠道不变" is a standing state: a changed channel is 未达标 before 2025年底, never 未到期."""
+    sheet = yaml.safe_load((EXAMPLES / "chuzhou-langya.yaml").read_text(encoding="utf-8"))
+    first = sheet["facts"]["pilot_alliances"][0]
+    first["alliance_funding_channels_unchanged"] = False
+    path = tmp_path_factory.mktemp("changed") / "琅琊区.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    changed = _one(_newest(path), "CZ-182", first["name"])
+    assert changed["status"] == "fail" and changed["days"] is None  # a gap now, with no date still to come
+    before = check_sheet(path, CheckRequest(specs=("chuzhou-2020@2.2.0",))).data["findings"]
+    assert _one(before, "CZ-182", first["name"])["status"] == "not_due"  # as 2.2.0 read it: due 2025年底

@@ -87,14 +87,15 @@ def test_chuzhou(langya):
     other = langya[("CZ-025", "清流社区卫生服务中心")]
     assert other["status"] == "not_applicable" and other["lead"] == "南谯区政府"
     # 三(一) "行业监管由医疗机构所在地的区卫健委负责".
-    assert langya[("CZ-050", "万桥紧密型城市医联体")]["lead"] == "琅琊区卫生健康局"
+    # (2.3.0: the district names its body 琅琊区卫生健康委员会, the text's 区卫健委; 2.2.0 printed the role's default name.)
+    assert langya[("CZ-050", "万桥紧密型城市医联体")]["lead"] == "琅琊区卫生健康委员会"
     # 三(二)2 "存量债务由所属区政府负责化解".
     assert langya[("CZ-081", "滁阳社区卫生服务中心(琅琊区医院)")]["lead"] == "琅琊区人民政府"
     # 二 "万桥社区卫生服务中心由市文旅投…": a city company's task, above the district.
     assert langya[("CZ-019", "清流社区卫生服务中心")]["scope"] == "above"
     # 2.2.0 三(二)11 "再由牵头医院或区卫健委根据考核情况拨付": the district's health bureau passes the funds on.
     cz174 = langya[("CZ-174", "琅琊区")]
-    assert (cz174["lead"], cz174["guide"]) == ("琅琊区卫生健康局", ["滁州市卫生健康委员会"])
+    assert (cz174["lead"], cz174["guide"]) == ("琅琊区卫生健康委员会", ["滁州市卫生健康委员会"])
     # 2.2.0: a centre still being built has no operator to name yet.
     assert langya[("CZ-022", "扬子社区卫生服务中心")]["status"] == "not_applicable"
     # 2.2.0: 三 is the 2020 pilot; 四(一) falls due at the end of the plan's own period, 2025.

@@ -25,7 +25,7 @@ COLLECTIVES = {"区级医疗机构", "区级医院", "区级质控组织", "各�
 
 def _findings(path: Path = EXAMPLE, as_of: dt.date | None = None) -> dict[tuple[str, str], dict]:
     checked = check_sheet(path, CheckRequest(as_of=as_of))
-    assert [p["id"] + "@" + p["version"] for p in checked.data["packs"]] == ["yunzhou-2023@2.2.0"]
+    assert [p["id"] + "@" + p["version"] for p in checked.data["packs"]] == ["yunzhou-2023@2.3.0"]
     return {(f["rule"], f["subject"]): f for f in checked.data["findings"]}
 
 
