@@ -1,17 +1,23 @@
 """A fact-sheet template: every fact the packs read, labelled, with unit and range."""
 from __future__ import annotations
 
-from .rulepack import RulePack
+from .rulepack import RulePack, UnitDef
+from .script import to_simplified
 from .vocabulary import COUNTY, FactDef, Vocabulary
 
 
 def facts_read(packs: list[RulePack], vocab: Vocabulary) -> list[FactDef]:
-    """The submittable facts the packs' rules read, in the order they are first read."""
+    """The submittable facts the packs' rules read, in the order they are first read, and the facts that
+    name an entry's own body (a consortium's lead hospital): without them a report can only hand that
+    body's tasks to the entry itself."""
     names: dict[str, None] = {}
     for pack in packs:
         for rule in pack.rules:
             for fact in rule.reads:
                 names[fact.split(".")[0]] = None
+        for unit in (pack.units or {}).values():
+            if unit.name_fact:
+                names[unit.name_fact] = None
     return [vocab.facts[n] for n in names if n in vocab.facts and vocab.facts[n].submittable]
 
 
@@ -26,25 +32,39 @@ def _line(fdef: FactDef, indent: str) -> list[str]:
     return out
 
 
-def roles_used(packs: list[RulePack]) -> dict[str, list[str]]:
-    """The roles the packs' units name (the county's own bodies), with the names the texts use for them."""
-    out: dict[str, list[str]] = {}
+def roles_used(packs: list[RulePack], county: str | None = None) -> dict[str, list[str]]:
+    """The roles the packs reach in a county (its own bodies), with the names the texts use for them: a
+    role unit, or a city body whose county counterpart does its work (市卫生局 → the county's health bureau).
+    With `county`, another county's units (琅琊区卫健委 in 南谯区's template) are left out."""
+    own: dict[str, list[str]] = {}
+    through: dict[str, list[str]] = {}  # named only as a city body's counterpart: listed after the text's own names
     for pack in packs:
         for key, unit in (pack.units or {}).items():
-            if unit.level == "role" and unit.role:
-                names = out.setdefault(unit.role, [])
-                if key not in names:
-                    names.append(key)
-    return out
+            if unit.level == "role" and unit.role and _may_be(unit, pack, county):
+                own.setdefault(unit.role, []).append(key)
+            elif unit.level == "above" and unit.counterpart:
+                through.setdefault(unit.counterpart, []).append(f"{key}的对口部门")
+    return {role: list(dict.fromkeys(own.get(role, []) + through.get(role, []))) for role in {**own, **through}}
 
 
-def _units_block(packs: list[RulePack], vocab: Vocabulary) -> list[str]:
-    roles = roles_used(packs)
+def _may_be(unit: UnitDef, pack: RulePack, county: str | None) -> bool:
+    """Whether a unit of named counties can be this county's (always, when the county is not known)."""
+    places = unit.counties or ((unit.county,) if unit.county else ())
+    if not places or not county:
+        return True
+    codes = {j.code for j in pack.policy.jurisdictions if j.code and to_simplified(j.name) == to_simplified(county)}
+    return any(p in codes or to_simplified(p) == to_simplified(county) for p in places)
+
+
+def _units_block(packs: list[RulePack], vocab: Vocabulary, county: str | None = None) -> list[str]:
+    roles = roles_used(packs, county)
     if not roles:
         return []
     lines = ["units:                # 本县单位的实际名称; 留空则按默认名称 (如 \"XX市卫生健康局\") 写入报告"]
+    named = {u.role: u.name for p in packs for u in (p.units or {}).values()
+             if u.level == "role" and u.role and u.name and u.county and county and _may_be(u, p, county)}
     for role in sorted(roles, key=list(vocab.roles).index):
-        default = vocab.roles[role].default.replace("{county}", "本县")
+        default = named.get(role) or vocab.roles[role].default.replace("{county}", "本县")
         lines.append(f"  {role}:".ljust(24) + f"# {vocab.roles[role].label} (文件称: {'、'.join(roles[role])}; 默认: {default})")
     return lines
 
@@ -63,7 +83,7 @@ def fact_sheet_template(packs: list[RulePack], vocab: Vocabulary, county_name: s
         "  city:",
         "  kind:               # 市辖区 / 县 / 县级市 / 自治县 / 旗 …",
         "  report_date:        # 数据截止日期 YYYY-MM-DD",
-        *_units_block(packs, vocab),
+        *_units_block(packs, vocab, county_name),
         "facts:",
     ]
     for fdef in facts:

@@ -137,6 +137,12 @@ def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary, 
             if listed is not None:  # one body, one name: the pack's full name (滁州市第一人民医院)
                 return _name(listed, subject, sheet, vocab, pack)
             return named.strip()
+        if named is None or (isinstance(named, str) and not named.strip()):
+            # Not named on the sheet: the entry's body by what it is ("XX医共体 (牵头医院)"), never the entry as
+            # if it were that body.
+            fdef = vocab.fact(unit.name_fact)
+            what = fdef.label.removesuffix("名称") if fdef is not None else ""
+            return f"{subject.name} ({what})" if what else subject.name
     return subject.name
 
 

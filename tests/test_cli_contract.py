@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import DEMO_RULES, demo_sheet
 
 FINDING_FIELDS = {"rule", "pack", "version", "status", "section", "quote", "requirement", "target", "actual",
@@ -167,3 +169,12 @@ def test_packs_lists_the_documents_in_simplified_script(cli):
     assert result.exit_code == 0, result.output
     assert "青岛市全面深化紧密型县域医疗卫生共同体建设实施方案" in result.output
     assert "青島" not in result.output and "縣域" not in result.output
+
+
+@pytest.mark.parametrize("county, name_fact", [("平度市", "consortium_lead_hospital"), ("云州区", "medical_group_lead_hospital"),
+                                               ("琅琊区", "alliance_lead_unit")])
+def test_template_asks_for_the_name_of_each_entrys_own_body(cli, county, name_fact):
+    """A pack that hands a task to a consortium's lead hospital needs the hospital's name; a sheet made from
+    the template must be asked for it, or every such task would go to the consortium."""
+    result = cli("template", "--county", county)
+    assert result.exit_code == 0 and f"{name_fact}:" in result.stdout

@@ -66,7 +66,7 @@ def test_qingdao_2_2(pingdu):
     # consortium, with the organisation department (责任单位 市委组织部), not the consortium itself.
     qd028 = pingdu[("QD-028", "平度市中医医院医共体")]
     assert (qd028["lead"], qd028["guide"]) == ("平度市卫生健康局", ["青岛市卫生健康委员会"])
-    assert "中共平度市委员会组织部" in qd028["co_responsible"]
+    assert "中共平度市委组织部" in qd028["co_responsible"]
     # 三(六) the insurance centre's gap reaches the county's insurance bureau too.
     assert "平度市医疗保障局" in pingdu[("QD-035", "平度市人民医院医共体")]["co_responsible"]
     # 四(十一) "县级中医医院要统筹…": the county's TCM hospital leads.
