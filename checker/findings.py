@@ -222,6 +222,7 @@ class _RuleStatic:
     quote: str
     quote_original: str | None
     category: str
+    either: frozenset[str] = frozenset()  # set facts whose named members are alternatives (any one meets it)
 
 
 _STATICS: dict[tuple[int, int, int], tuple[RulePack, Rule, Vocabulary, _RuleStatic]] = {}
@@ -237,7 +238,8 @@ def _static_of(pack: RulePack, rule: Rule, vocab: Vocabulary) -> _RuleStatic:
     shows = tuple((_Read.of(base, vocab), members) for base, members in _grouped(require).items())
     due, source = _due(pack, rule)
     static = _RuleStatic(reads, shows, due, source, to_simplified(rule.section),
-                         to_simplified(rule.quote), pack.policy.original_of(rule.quote, pack.text), _category(rule))
+                         to_simplified(rule.quote), pack.policy.original_of(rule.quote, pack.text), _category(rule),
+                         _alternatives(rule.require))
     _STATICS[key] = (pack, rule, vocab, static)
     return static
 
@@ -483,6 +485,21 @@ def _grouped(facts: list[str]) -> dict[str, list[str]]:
     return out
 
 
+def _alternatives(require: cond.Expr | None) -> frozenset[str]:
+    """The set fact whose members a requirement names as alternatives (`any:` of `includes`, "通过托管、
+    专科共建…等方式"): any one meets it, so the others are not shown as lacking."""
+    if not isinstance(require, cond.Any_):
+        return frozenset()
+    bases = set()
+    for part in require.parts:
+        while isinstance(part, cond.All) and len(part.parts) == 1:
+            part = part.parts[0]
+        if not (isinstance(part, cond.Test) and "." in part.fact and part.op == "eq" and part.value is True):
+            return frozenset()
+        bases.add(part.fact.partition(".")[0])
+    return frozenset(bases) if len(bases) == 1 else frozenset()
+
+
 def _actual(static: _RuleStatic, subject: Subject, sheet: FactSheet, outcome: Outcome) -> str:
     shows = static.shows
     parts = []
@@ -495,7 +512,10 @@ def _actual(static: _RuleStatic, subject: Subject, sheet: FactSheet, outcome: Ou
             else:
                 have = [m for m in members if m in value]
                 lacking = [m for m in members if m not in value]
-                shown = "; ".join(([f"已有 {'、'.join(have)}"] if have else []) + ([f"缺 {'、'.join(lacking)}"] if lacking else []))
+                if read.base in static.either:  # any one will do: what is there, or that none is
+                    shown = f"已有 {'、'.join(have)}" if have else f"一种也没有 (可选: {'、'.join(members)})"
+                else:
+                    shown = "; ".join(([f"已有 {'、'.join(have)}"] if have else []) + ([f"缺 {'、'.join(lacking)}"] if lacking else []))
         else:
             known, value = _known_read(read, subject, sheet, outcome)
             shown = fdef.show(value) if known else "未提交"

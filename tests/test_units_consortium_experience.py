@@ -67,3 +67,37 @@ def test_each_consortium_and_its_lead_hospital_lead_their_own_findings(findings)
 def test_payment_reform_is_the_insurance_bureaus(findings):
     # 四(三是) "推行以门诊统筹按人头付费…为主的多元复合式医保支付方式".
     assert lead(findings, "CE-059") == "平度市医疗保障局"
+
+
+def test_ways_of_which_any_one_will_do_are_not_shown_as_lacking(tmp_path):
+    """三(一是) "通过托管、专科共建、临床带教…等方式": one way meets it, so a consortium that has one is not told it
+    lacks the others, and one that has none is told which it may choose."""
+    path = tmp_path / "平度市.yaml"
+    path.write_text(SHEET.replace("board_governance: false}", "board_governance: false, tertiary_cooperation_forms: [托管]}")
+                    .replace("board_governance: true}", "board_governance: true, tertiary_cooperation_forms: []}"),
+                    encoding="utf-8")
+    data = check_sheet(path, CheckRequest(specs=("consortium-experience@2.0.0",))).data
+    found = {(f["rule"], f["subject"]): f for f in data["findings"]}
+    met, none = found[("CE-041", "平度市人民医院医共体")], found[("CE-041", "平度市中医医院医共体")]
+    assert met["status"] == "pass" and met["actual"] == "已有 托管"
+    assert none["status"] == "fail" and none["actual"].startswith("一种也没有 (可选: 托管、专科共建")
+    assert "缺" not in met["actual"] + none["actual"]
+
+
+def test_2_2_0_says_at_its_head_that_the_text_binds_no_county_and_reads_the_texts_own_words(tmp_path):
+    """Another city's experience material checked on request: every report says it binds no county; the
+    six areas of unified management are the text's (财务, 药品器械), and a consortium's Party organisation
+    is set up by the county Party committee, not by the consortium."""
+    from checker.report import render
+
+    path = tmp_path / "平度市.yaml"
+    path.write_text(SHEET.replace("board_governance: false}", "board_governance: false, has_party_organisation: false, "
+                                  "consortium_unified_areas: [行政, 人员, 业务, 药品器械, 绩效]}"), encoding="utf-8")
+    data = check_sheet(path, CheckRequest(specs=("consortium-experience@2.2.0",))).data
+    for fmt in ("html", "md", "text"):
+        assert "对本县(市、区)没有约束力" in render(fmt, data), fmt
+    found = {(f["rule"], f["subject"]): f for f in data["findings"]}
+    finance = found[("CE-031", "平度市人民医院医共体")]
+    assert finance["status"] == "fail" and "财务" in finance["actual"] and "资金" not in finance["actual"]
+    party = found[("CE-024", "平度市人民医院医共体")]
+    assert party["lead"] == "中共平度市委员会" and party["co_responsible"] == ["平度市卫生健康局"]
