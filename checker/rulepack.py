@@ -28,7 +28,8 @@ RULE_KEYS = {"id", "kind", "section", "quote", "requirement", "for_each", "when"
              "target", "deadline", "lead", "co_responsible", "lead_inferred", "note",
              "force", "scope", "guide", "periodic"}
 PACK_KEYS = {"id", "version", "title", "policy", "applies_to", "in_force", "always_co_responsible",
-             "default_lead", "released", "changes", "text", "undated_deadline", "undated_note", "undated_label", "units"}
+             "default_lead", "released", "changes", "text", "undated_deadline", "undated_note", "undated_label", "units",
+             "reference_note"}
 FORCES = ("binding", "strive", "encouraged")
 SCOPES = ("county", "above")
 PERIODS = {"month": 12, "quarter": 4, "half_year": 2, "year": 1}
@@ -165,6 +166,9 @@ class RulePack:
     undated_note: str = ""
     undated_label: str = UNDATED_LABEL  # how a report names the undated_deadline beside the date
     units: dict[str, UnitDef] | None = None
+    # A text that binds no county (another city's experience material, checked on request as a baseline):
+    # what every report judged by it says at its head, so no one reads its gaps as duties.
+    reference_note: str = ""
 
     @property
     def ref(self) -> str:
@@ -251,7 +255,8 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
         rules=rules, coverage=coverage, path=path, sha256=hashlib.sha256(raw).hexdigest(),
         released=bool(head.get("released", True)), always_co_responsible=always, text=text,
         undated_deadline=undated, undated_note=str(head.get("undated_note") or ""),
-        undated_label=str(head.get("undated_label") or UNDATED_LABEL), units=units)
+        undated_label=str(head.get("undated_label") or UNDATED_LABEL), units=units,
+        reference_note=str(head.get("reference_note") or "").strip())
     if problems:
         error = RulePackError(problems)
         error.partial = pack  # its valid rules, so lint can check them in the same pass
