@@ -134,6 +134,11 @@ def test_reform_annual(pingyin):
     # 2.3.0: issuing the city's GP-system document and city-level pooling are the city's (上级部门事项).
     assert (pingyin[("RA-108", "平阴县")]["scope"], pingyin[("RA-108", "平阴县")]["lead"]) == ("above", "市发展和改革委员会")
     assert pingyin[("RA-058", "平阴县")]["scope"] == "above"
+    # 2.4.0: a 新农合 fund's balance is the health bureau's (新农合 "市卫生局负责"), with 人社 beside it.
+    xnh = pingyin[("RA-045", "平阴县")]
+    assert (xnh["lead"], xnh["co_responsible"][0]) == ("平阴县卫生健康局", "平阴县人力资源和社会保障局")
+    # 2.4.0: setting medical-service and examination prices is the price authority's, above the county.
+    assert {pingyin[(r, "平阴县")]["scope"] for r in ("RA-172", "RA-175")} == {"above"}
     for (rule, subject), f in pingyin.items():
         if f["scope"] == "county":
             for unit in [f["lead"], *f["co_responsible"]]:
