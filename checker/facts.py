@@ -24,6 +24,9 @@ from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
 COUNTY_KEYS = ("name", "code", "province", "city", "kind", "report_date")
 TOP_KEYS = ("county", "packs", "units", "facts", "waivers")
 KINDS = ("市辖区", "县", "县级市", "自治县", "旗", "自治旗", "林区", "特区", "功能区")
+# What a development zone calls its kind: every one is a 功能区 (governed by a 管理委员会, not a 人民政府).
+_ZONE_WORDS = dict.fromkeys(("开发区", "经济开发区", "经济技术开发区", "经开区", "高新区", "高新技术产业开发区",
+                             "产业园", "产业园区", "园区"), "功能区")
 _CODE = re.compile(r"^\d{6}$")
 
 
@@ -199,7 +202,8 @@ def _county(node: Any, parent: LineMap, path: str, problems: list) -> County | N
                                     fix_zh='请加引号填写, 如 "370283"。'))
     kind = node.get("kind")
     if isinstance(kind, str):
-        kind = next((k for k in KINDS if to_simplified(kind.strip()) == k), kind)
+        written = to_simplified(kind.strip())
+        kind = next((k for k in KINDS if written == k), _ZONE_WORDS.get(written, kind))
     if kind is not None and kind not in KINDS:
         problems.append(problem(path, node.line_of("kind"), f"county: kind '{kind}' is not one of {', '.join(KINDS)}.",
                                 f"county: kind '{kind}' 不在允许范围内 ({'、'.join(KINDS)})。"))

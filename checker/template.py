@@ -81,7 +81,7 @@ def fact_sheet_template(packs: list[RulePack], vocab: Vocabulary, county_name: s
         '  code: ""            # 6 位行政区划代码',
         "  province:",
         "  city:",
-        "  kind:               # 市辖区 / 县 / 县级市 / 自治县 / 旗 …",
+        "  kind:               # 市辖区 / 县 / 县级市 / 自治县 / 旗 / 功能区 (开发区、产业园) …",
         "  report_date:        # 数据截止日期 YYYY-MM-DD",
         *_units_block(packs, vocab, county_name),
         "facts:",

@@ -339,3 +339,17 @@ def test_a_number_with_a_unit_other_than_percent_is_told_to_drop_the_sign(cli, t
                     encoding="utf-8")
     result = cli("run", path, "--format", "json")
     assert result.exit_code == 2 and "如 65 (单位 个百分点)" in result.stderr and "65%" not in result.stderr
+
+
+# --- a development zone's kind -------------------------------------------------------------------
+
+@pytest.mark.parametrize("written", ["功能区", "开发区", "经济技术开发区", "高新区", "产业园"])
+def test_a_development_zone_written_as_it_calls_itself_is_a_functional_zone(demo_library, write, written):
+    """A zone's clerk writes 开发区 or 高新区; every such zone is a 功能区, governed by its 管理委员会."""
+    path = write("z.yaml", demo_sheet("grassroots_share: 70").replace("county:\n", f"county:\n  kind: {written}\n", 1))
+    assert load_fact_sheet(path, demo_library.vocabulary).county.kind == "功能区"
+
+
+def test_a_kind_that_is_no_kind_is_still_refused(cli, write):
+    stderr = refused(cli, write, demo_sheet("grassroots_share: 70").replace("county:\n", "county:\n  kind: 新区\n", 1))
+    assert "kind '新区'" in stderr
