@@ -172,4 +172,23 @@ def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabul
         return own
     template = (unit.name if unit is not None and unit.name else None) or _own_names(pack, sheet).get(role) \
         or vocab.roles[role].template_for(sheet.county.kind)
-    return template.format(county=to_simplified(sheet.county.name), city=to_simplified(sheet.county.city or "市"))
+    name = template.format(county=to_simplified(sheet.county.name), city=to_simplified(sheet.county.city or "市"))
+    return _as_the_sheet_names_it(name, sheet, pack)
+
+
+def _as_the_sheet_names_it(name: str, sheet: FactSheet, pack: RulePack) -> str:
+    """One body, one name: where the sheet names the same body with its city in front (a consortium's lead
+    hospital 青岛市即墨区中医医院, beside the role's 即墨区中医医院), the sheet's name, so the body has one page."""
+    def names_on_sheet() -> frozenset[str]:
+        found = {to_simplified(s.name) for s in sheet.subjects}
+        for unit in (pack.units or {}).values():
+            if unit.name_fact:
+                for subject in sheet.subjects:
+                    value = sheet.value(subject.key, unit.name_fact)
+                    if isinstance(value, str) and value.strip():
+                        found.add(to_simplified(value.strip()))
+        return frozenset(found)
+
+    fuller = {n for n in _once(sheet, ("sheet names", pack.sha256), names_on_sheet)
+              if n != name and n.endswith(name) and n[: -len(name)].endswith(("市", "省", "州", "盟"))}
+    return fuller.pop() if len(fuller) == 1 else name

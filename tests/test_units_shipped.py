@@ -157,3 +157,20 @@ def test_every_unit_of_a_county_item_is_a_body_of_that_county(example):
         if f["scope"] == "county" and f["status"] != "not_applicable":
             for unit in [f["lead"], *f["co_responsible"]]:
                 assert county in unit, (f["rule"], f["subject"], unit)
+
+
+def test_one_hospital_one_name_when_the_sheet_writes_its_city_in_front(tmp_path):
+    """A district names its consortia's lead hospitals 青岛市即墨区中医医院; the text's 县级中医医院 (QD-097) is
+    that same hospital, so it is named as the sheet names it and has one page, not a second as 即墨区中医医院."""
+    import yaml
+
+    sheet = yaml.safe_load((EXAMPLES / "qingdao-pingdu.yaml").read_text(encoding="utf-8").replace("平度市", "即墨区"))
+    sheet["county"].update(code="370215", kind="市辖区")
+    for consortium in sheet["facts"]["consortia"]:
+        consortium["consortium_lead_hospital"] = "青岛市" + consortium["consortium_lead_hospital"]
+    path = tmp_path / "即墨区.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    findings = check_sheet(path, CheckRequest()).data["findings"]
+    leads = {f["lead"] for f in findings}
+    assert [f["lead"] for f in findings if f["rule"] == "QD-097"] == ["青岛市即墨区中医医院"]
+    assert "即墨区中医医院" not in leads and "青岛市即墨区中医医院" in leads
