@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .rulepack import RulePack, UnitDef
-from .script import to_simplified
+from .units import belongs_to
 from .vocabulary import COUNTY, FactDef, Vocabulary
 
 
@@ -48,12 +48,8 @@ def roles_used(packs: list[RulePack], county: str | None = None) -> dict[str, li
 
 
 def _may_be(unit: UnitDef, pack: RulePack, county: str | None) -> bool:
-    """Whether a unit of named counties can be this county's (always, when the county is not known)."""
-    places = unit.counties or ((unit.county,) if unit.county else ())
-    if not places or not county:
-        return True
-    codes = {j.code for j in pack.policy.jurisdictions if j.code and to_simplified(j.name) == to_simplified(county)}
-    return any(p in codes or to_simplified(p) == to_simplified(county) for p in places)
+    """Whether a unit can be this county's (always, when the county is not known)."""
+    return not county or belongs_to(unit, pack, county, None)
 
 
 def _units_block(packs: list[RulePack], vocab: Vocabulary, county: str | None = None) -> list[str]:
@@ -62,7 +58,7 @@ def _units_block(packs: list[RulePack], vocab: Vocabulary, county: str | None = 
         return []
     lines = ["units:                # 本县单位的实际名称; 留空则按默认名称 (如 \"XX市卫生健康局\") 写入报告"]
     named = {u.role: u.name for p in packs for u in (p.units or {}).values()
-             if u.level == "role" and u.role and u.name and u.county and county and _may_be(u, p, county)}
+             if u.level == "role" and u.role and u.name and u.county and county and belongs_to(u, p, county, None)}
     for role in sorted(roles, key=list(vocab.roles).index):
         default = named.get(role) or vocab.roles[role].default.replace("{county}", "本县")
         lines.append(f"  {role}:".ljust(24) + f"# {vocab.roles[role].label} (文件称: {'、'.join(roles[role])}; 默认: {default})")

@@ -96,12 +96,29 @@ def _named_unit(unit: UnitDef, subject: Subject, sheet: FactSheet, units: dict[s
 
 def _foreign(unit: UnitDef, sheet: FactSheet, pack: RulePack) -> bool:
     """A unit of one named county (or of a few, 两区政府), and this sheet is none of theirs (by code, else by name)."""
-    if unit.counties:
-        return all(_once(sheet, ("foreign", pack.sha256, c), lambda c=c: _other_county(c, sheet, pack))
-                   for c in unit.counties)
-    if unit.county is None:
+    if not places_of(unit):
         return False
-    return _once(sheet, ("foreign", pack.sha256, unit.county), lambda: _other_county(unit.county or "", sheet, pack))
+    return _once(sheet, ("foreign", pack.sha256, unit),
+                 lambda: not belongs_to(unit, pack, sheet.county.name, sheet.county.code))
+
+
+def places_of(unit: UnitDef) -> tuple[str, ...]:
+    """The counties (codes, or names of zones without one) a unit belongs to; none for a unit of every county."""
+    return unit.counties or ((unit.county,) if unit.county else ())
+
+
+def belongs_to(unit: UnitDef, pack: RulePack, name: str, code: str | None) -> bool:
+    """Whether a unit is this county's: a unit of every county is; one of named counties is where this
+    county is one of them, by code where the county has one, else by name (a zone has no code)."""
+    return not places_of(unit) or any(_is_place(place, name, code, pack) for place in places_of(unit))
+
+
+def _is_place(place: str, name: str, code: str | None, pack: RulePack) -> bool:
+    if not place.isdigit():  # a jurisdiction without a code (a development zone) is known by its name
+        return to_simplified(place) == to_simplified(name)
+    if code:
+        return place == code
+    return to_simplified(name) in {to_simplified(j.name) for j in pack.policy.jurisdictions if j.code == place}
 
 
 def _own_names(pack: RulePack, sheet: FactSheet) -> dict[str, str]:
@@ -115,15 +132,6 @@ def _own_names(pack: RulePack, sheet: FactSheet) -> dict[str, str]:
         return out
 
     return _once(sheet, ("own", pack.sha256), compute)
-
-
-def _other_county(county: str, sheet: FactSheet, pack: RulePack) -> bool:
-    if not county.isdigit():  # a jurisdiction without a code (a development zone) is known by its name
-        return to_simplified(county) != to_simplified(sheet.county.name)
-    if sheet.county.code:
-        return county != sheet.county.code
-    names = {to_simplified(j.name) for j in pack.policy.jurisdictions if j.code == county}
-    return to_simplified(sheet.county.name) not in names
 
 
 def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary, pack: RulePack) -> str:
