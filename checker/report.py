@@ -212,11 +212,12 @@ def _sections(findings: list[dict], packs: list[dict]) -> list[dict[str, Any]]:
 
 
 # How the asides say where an item stands, by the force of its wording: a city body's encouraged item
-# not taken up is 未开展 like the county's own, never 未完成 as if a duty were missed.
+# not taken up is 未做到 like the county's own, never 未完成 as if a duty were missed. 做到, not 开展: an
+# encouraged item may be an activity (开展试点) or a limit (一般不超过2个), and "已开展" reads wrong for a limit.
 ASIDE_WORDS = {
     "binding": {"fail": "未完成", "not_due": "未到期", "pass": "已完成", "missing": "待补充"},
     "strive": {"fail": "尚未达到", "not_due": "未到期", "pass": "已达到", "missing": "待补充"},
-    "encouraged": {"fail": "未开展", "not_due": "未开展", "pass": "已开展", "missing": "未填报"},
+    "encouraged": {"fail": "未做到", "not_due": "未做到", "pass": "已做到", "missing": "未填报"},
 }
 
 

@@ -61,7 +61,7 @@ def _units_block(packs: list[RulePack], vocab: Vocabulary, county: str | None = 
              if u.level == "role" and u.role and u.name and u.county and county and belongs_to(u, p, county, None)}
     for role in sorted(roles, key=list(vocab.roles).index):
         default = named.get(role) or vocab.roles[role].default.replace("{county}", "本县")
-        lines.append(f"  {role}:".ljust(24) + f"# {vocab.roles[role].label} (文件称: {'、'.join(roles[role])}; 默认: {default})")
+        lines.append((f"  {role}: ").ljust(24) + f"# {vocab.roles[role].label} (文件称: {'、'.join(roles[role])}; 默认: {default})")
     return lines
 
 

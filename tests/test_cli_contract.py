@@ -178,3 +178,21 @@ def test_template_asks_for_the_name_of_each_entrys_own_body(cli, county, name_fa
     the template must be asked for it, or every such task would go to the consortium."""
     result = cli("template", "--county", county)
     assert result.exit_code == 0 and f"{name_fact}:" in result.stdout
+
+
+@pytest.mark.parametrize("args", [("--county", "平度市"), ("--county", "云州区"), ("--county", "琅琊区"),
+                                  ("-p", "reform-annual", "--county", "商河县"), ("-p", "consortium-experience", "--county", "莒县")])
+def test_every_template_reads_back_as_yaml_with_the_roles_its_packs_name(cli, args):
+    """A role whose key is as long as the comment column (maternal_child_centre) once ran into its comment
+    (`maternal_child_centre:# …`), and the clerk's first save of the template was refused as broken YAML."""
+    import yaml
+
+    from checker.library import load_library
+
+    result = cli("template", *args)
+    assert result.exit_code == 0, result.output
+    units = yaml.safe_load(result.stdout)["units"]
+    roles = load_library().vocabulary.roles
+    assert units and set(units) <= set(roles)
+    if "平度市" in args:  # the newest Qingdao pack hands three tasks to the MCH institution and the CDC
+        assert {"maternal_child_centre", "cdc", "county_tcm_hospital"} <= set(units)

@@ -189,7 +189,7 @@ def test_encouraged_items_and_duties_above_the_county_are_not_its_gaps(library, 
     for fmt, heading in (("text", "鼓励事项 ("), ("md", "鼓励事项 ("), ("html", "<h2>鼓励事项")):
         shown = render(fmt, data)
         apart = shown[shown.index(heading):]
-        assert "未开展" in apart and "未达标]" not in apart and "| 未达标 |" not in apart, fmt
+        assert "未做到" in apart and "未达标]" not in apart and "| 未达标 |" not in apart, fmt
 
 
 def test_undated_tasks_fall_due_at_the_end_of_the_plans_period(library, tmp_path):

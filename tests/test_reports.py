@@ -129,7 +129,7 @@ def test_compare_takes_fact_sheets_and_judges_movement_on_values(cli, write, tmp
 
 
 def test_an_above_item_is_worded_by_the_force_of_its_text():
-    """A city body's encouraged item not taken up reads 未开展 in every format, never 未完成 like a missed duty."""
+    """A city body's encouraged item not taken up reads 未做到 in every format, never 未完成 like a missed duty."""
     import html
     import re
     from pathlib import Path
