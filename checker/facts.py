@@ -355,7 +355,8 @@ def _from_county(vocab: Vocabulary, county: County, values: dict) -> None:
 
 def _count_collections(vocab: Vocabulary, listed: set[str], subjects: list[Subject], values: dict) -> None:
     """Facts declared `count_of: <collection>` are the number of submitted entries
-    (with `count_where: <yes/no fact>`, of the entries that answer 是).
+    (with `count_where: <yes/no fact>`, of the entries that answer 是; with `count_where: <enum fact>`
+    and `count_value: <option>`, of the entries that chose that option).
 
     A collection that is absent from the sheet leaves its count missing, not zero; so does an
     entry that leaves the `count_where` fact unanswered.
@@ -368,4 +369,5 @@ def _count_collections(vocab: Vocabulary, listed: set[str], subjects: list[Subje
                 continue
             answers = [values[s.key].get(fdef.count_where) for s in entries]
             if None not in answers:  # an entry that did not say leaves the count unknown, not smaller
-                values[COUNTY][fdef.name] = sum(1 for a in answers if a is True)
+                wanted = True if fdef.count_value is None else fdef.count_value
+                values[COUNTY][fdef.name] = sum(1 for a in answers if a == wanted and type(a) is type(wanted))

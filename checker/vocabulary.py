@@ -61,6 +61,7 @@ class FactDef:
     derived: bool = False
     count_of: str | None = None
     count_where: str | None = None  # with count_of: only the entries where this boolean fact is 是
+    count_value: str | None = None  # with count_where naming an enum fact: the entries that chose this option
     from_county: str | None = None
     description: str = ""
     source: str = ""
@@ -341,7 +342,7 @@ class Vocabulary:
         return members[name]
 
 
-FACT_KEYS = {"label", "type", "scope", "unit", "range", "values", "ordered", "derived", "count_of", "count_where", "from_county",
+FACT_KEYS = {"label", "type", "scope", "unit", "range", "values", "ordered", "derived", "count_of", "count_where", "count_value", "from_county",
              "description"}
 FROM_COUNTY = ("name", "code", "province", "city", "kind")
 
@@ -389,12 +390,19 @@ def load_vocabulary(folder: Path) -> Vocabulary:
                                     f"事实 '{f.name}': count_of 中的集合 '{f.count_of}' 不存在。"))
         if f.count_where is not None:
             where = vocab.facts.get(f.count_where)
-            if not f.count_of or where is None or where.type != "boolean" or where.scope != f.count_of or where.derived:
+            kind_ok = where is not None and (
+                (where.type == "boolean" and f.count_value is None)
+                or (where.type == "enum" and f.count_value in where.values))
+            if not f.count_of or not kind_ok or where.scope != f.count_of or where.derived:
                 problems.append(problem(
                     f.source, f.line,
-                    f"fact '{f.name}': count_where names '{f.count_where}', which must be a submitted yes/no fact of "
-                    f"the collection in count_of.",
-                    f"事实 '{f.name}': count_where '{f.count_where}' 应为 count_of 所指集合中须填写的 是/否 事实。"))
+                    f"fact '{f.name}': count_where names '{f.count_where}', which must be a submitted fact of the "
+                    f"collection in count_of: a yes/no fact, or an enum fact with count_value one of its options.",
+                    f"事实 '{f.name}': count_where '{f.count_where}' 应为 count_of 所指集合中须填写的事实: 是/否 事实, "
+                    f"或 enum 事实并以 count_value 写明其中一个选项。"))
+        elif f.count_value is not None:
+            problems.append(problem(f.source, f.line, f"fact '{f.name}': count_value needs count_where.",
+                                    f"事实 '{f.name}': count_value 须与 count_where 同用。"))
     if problems:
         raise RulePackError(problems)
     vocab.sha256 = digest.hexdigest()
@@ -458,7 +466,7 @@ def _add_fact(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, na
         if key not in FACT_KEYS:
             problems.append(problem(path, spec.line_of(key), f"fact '{name}': unknown key '{key}' (allowed: {', '.join(sorted(FACT_KEYS))}).",
                                     f"事实 '{name}': 未知的键 '{key}' (可用: {'、'.join(sorted(FACT_KEYS))})。"))
-    for key in ("label", "scope", "unit", "count_of", "count_where", "from_county", "description"):
+    for key in ("label", "scope", "unit", "count_of", "count_where", "count_value", "from_county", "description"):
         if spec.get(key) is not None and not isinstance(spec[key], str):
             problems.append(problem(path, spec.line_of(key), f"fact '{name}': '{key}' must be text, not {spec[key]!r}.",
                                     f"事实 '{name}': '{key}' 应为文字, 不能是 {spec[key]!r}。"))
@@ -498,6 +506,7 @@ def _add_fact(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, na
     vocab.facts[name] = FactDef(
         name=name, label=spec.get("label", name), type=ftype, scope=spec.get("scope", COUNTY),
         unit=str(unit or ""), range=rng, values=tuple(values), ordered=bool(spec.get("ordered", False)),
-        derived=derived, count_of=spec.get("count_of"), count_where=spec.get("count_where"), from_county=from_county,
+        derived=derived, count_of=spec.get("count_of"), count_where=spec.get("count_where"),
+        count_value=spec.get("count_value"), from_county=from_county,
         description=spec.get("description", ""),
         source=str(path), line=line)

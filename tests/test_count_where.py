@@ -56,3 +56,58 @@ def test_the_count_cannot_be_typed_in(tmp_path, cli):
                   {"hospitals_receiving_stationed_doctors": 3})
     result = cli("run", path, "-p", "reform-annual@2.2.0", "--format", "json")
     assert result.exit_code == 2 and "hospitals_receiving_stationed_doctors" in result.stderr
+
+
+ENUM_COUNT = """  consortium_lead_kind:
+    label: 牵头医院类别
+    type: enum
+    scope: consortia
+    values: [综合医院, 中医医院]
+  tcm_led_consortia:
+    label: 中医医院牵头的医共体数
+    type: integer
+    count_of: consortia
+    count_where: consortium_lead_kind
+    count_value: {value}
+"""
+
+
+def _demo_vocabulary(tmp_path, value):
+    import shutil
+
+    from checker.vocabulary import load_vocabulary
+    from conftest import DEMO_RULES
+
+    lib = tmp_path / "lib"
+    shutil.copytree(DEMO_RULES.parent, lib)
+    vocab = lib / "rules" / "vocabulary" / "demo.yaml"
+    vocab.write_text(vocab.read_text(encoding="utf-8") + ENUM_COUNT.replace("{value}", value), encoding="utf-8")
+    return load_vocabulary(lib / "rules" / "vocabulary")
+
+
+def test_an_enum_answer_is_counted_by_the_option_named(tmp_path):
+    """云州区's list says of each institution what it is; "has the district its TCM hospital" is the number
+    of entries that chose 县级中医医院, and an entry that did not say leaves that number unknown."""
+    from conftest import demo_sheet
+
+    vocab = _demo_vocabulary(tmp_path, "中医医院")
+
+    def counted(entries: str):
+        path = tmp_path / "s.yaml"
+        path.write_text(demo_sheet("consortia:\n" + entries), encoding="utf-8")
+        return load_fact_sheet(path, vocab).values["county"].get("tcm_led_consortia")
+
+    assert counted("  - {name: 甲, consortium_lead_kind: 中医医院}\n  - {name: 乙, consortium_lead_kind: 综合医院}\n"
+                   "  - {name: 丙, consortium_lead_kind: 中医医院}\n") == 2
+    assert counted("  - {name: 甲, consortium_lead_kind: 综合医院}\n") == 0
+    assert counted("  - {name: 甲, consortium_lead_kind: 中医医院}\n  - {name: 乙}\n") is None
+
+
+def test_an_enum_count_must_name_one_of_the_options(tmp_path):
+    import pytest
+
+    from checker.errors import RulePackError
+
+    with pytest.raises(RulePackError) as refused:
+        _demo_vocabulary(tmp_path, "专科医院")
+    assert "count_value" in str(refused.value.problems[0])

@@ -1,4 +1,4 @@
-"""Yunzhou (yunzhou-2023 2.2.0): who leads each gap, and what each district institution's own list holds.
+"""Yunzhou (yunzhou-2023 2.2.0 to 2.4.0): who leads each gap, and what each district institution's own list holds.
 
 The plan (云州政办发〔2023〕26号) makes 区卫生健康和体育局 responsible for the whole plan (三(一)) and names
 区人民医院, 区中医医院 and 区妇幼健康服务中心 inside its sentences. Each institution is its own subject and
@@ -25,7 +25,7 @@ COLLECTIVES = {"区级医疗机构", "区级医院", "区级质控组织", "各�
 
 def _findings(path: Path = EXAMPLE, as_of: dt.date | None = None) -> dict[tuple[str, str], dict]:
     checked = check_sheet(path, CheckRequest(as_of=as_of))
-    assert [p["id"] + "@" + p["version"] for p in checked.data["packs"]] == ["yunzhou-2023@2.3.0"]
+    assert [p["id"] + "@" + p["version"] for p in checked.data["packs"]] == ["yunzhou-2023@2.4.0"]
     return {(f["rule"], f["subject"]): f for f in checked.data["findings"]}
 
 
@@ -63,6 +63,8 @@ def test_the_example_runs_through_the_cli_with_its_own_bureau_name(tmp_path):
     ("YZ-057", "云州区", BUREAU, ()),
     # 三(二) "区卫生健康和体育局…每年11月上旬向市卫生健康委员会报送年度工作情况"
     ("YZ-117", "云州区", BUREAU, ()),
+    # 一(二) "新建县级中医医院": that the district has the hospital at all is the bureau's, as building it is
+    ("YZ-126", "云州区", BUREAU, ()),
 ])
 def test_resolved_leads_follow_the_text(example, rule, subject, lead, co):
     finding = example[(rule, subject)]
@@ -146,3 +148,23 @@ def test_a_missed_quarter_is_a_gap_before_the_year_ends(example):
     # what is overdue is the third quarter, not the year: 整改期限 is that quarter's end
     assert (finding["deadline"], finding["days"]) == ("2024-09-30", -46)
     assert "3个季度" in finding["shortfall"]
+
+
+
+def test_a_district_without_its_tcm_hospital_has_that_gap_not_a_row_of_not_applicable(tmp_path):
+    """云州区 lists only 区人民医院 and the MCH centre: "新建县级中医医院" is not met by the end of 2025.
+    Before 2.4.0 every TCM-hospital duty turned 不适用 and the report said nothing of the missing hospital."""
+    sheet = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    institutions = sheet["facts"]["district_institutions"]
+    sheet["facts"]["district_institutions"] = [e for e in institutions if e["institution_kind"] != "县级中医医院"]
+    sheet["county"]["report_date"] = dt.date(2026, 1, 31)
+    path = tmp_path / "yunzhou.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    findings = _findings(path)
+    gap = findings[("YZ-126", "云州区")]
+    assert gap["status"] == "fail" and gap["lead"] == BUREAU and gap["actual"].startswith("0")
+    assert not any(rule == "YZ-004" and f["status"] != "not_applicable" for (rule, _), f in findings.items())
+    # one entry that does not say what it is leaves the count unknown: to be supplied, not a gap
+    sheet["facts"]["district_institutions"].append({"name": "云州区新院"})
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    assert _findings(path)[("YZ-126", "云州区")]["status"] == "missing"
