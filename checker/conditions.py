@@ -171,6 +171,28 @@ def facts_of(expr: Expr | None) -> list[str]:
     return out
 
 
+def tests_of(expr: Expr | None) -> list[Test]:
+    """Every comparison in a condition."""
+    if expr is None:
+        return []
+    if isinstance(expr, Test):
+        return [expr]
+    parts = (expr.part,) if isinstance(expr, Not) else expr.parts
+    return [test for part in parts for test in tests_of(part)]
+
+
+def same_across(test: Test, low: int, high: int) -> bool:
+    """Whether a comparison of a whole number comes out the same for every value from low to high."""
+    value = test.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if test.op in ("eq", "ne"):
+        return low == high or not low <= value <= high
+    holds = {"lt": lambda n: n < value, "le": lambda n: n <= value, "gt": lambda n: n > value,
+             "ge": lambda n: n >= value}[test.op]
+    return holds(low) == holds(high)  # the others are monotone: the ends decide every value between
+
+
 def crosses_facts(expr: Expr | None) -> bool:
     """True when some alternative (any / negated all) spans different facts.
 

@@ -65,6 +65,10 @@ class FactSheet:
     # Lists the sheet gave, entries or none (`[]`, 无): a list given as none has no entries and is not
     # missing; a list left out is.
     listed: frozenset[str] = frozenset()
+    # Counts of entries (count_where) some of whose entries left the answer blank: fact → (entries that
+    # answered so, entries that did not say). The count lies between the first and the sum; the evaluation
+    # takes it as known where every test of it comes out the same across that range.
+    counted_in_part: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def subjects_of(self, collection: str | None) -> list[Subject]:
         return [s for s in self.subjects if s.collection == collection]
@@ -138,10 +142,10 @@ def parse_fact_sheet(data: Any, path: str, vocab: Vocabulary, sha256: str = "", 
     with_entries = {s.collection for s in subjects if s.collection}
     listed = {name for name, raw in (facts.items() if isinstance(facts, dict) else [])
               if name in vocab.collections and (name in with_entries or raw == [] or says_none(raw))}
-    _count_collections(vocab, listed, subjects, values)
+    in_part = _count_collections(vocab, listed, subjects, values)
     _from_county(vocab, county, values)
     return FactSheet(path, sha256, county, subjects, values, lines, note, data.get("waivers"), tuple(requested), units,
-                     frozenset(listed))
+                     frozenset(listed), in_part)
 
 
 def _units(node: Any, parent: LineMap, path: str, vocab: Vocabulary, problems: list) -> dict[str, str]:
@@ -353,14 +357,17 @@ def _from_county(vocab: Vocabulary, county: County, values: dict) -> None:
                 values[COUNTY][fdef.name] = value
 
 
-def _count_collections(vocab: Vocabulary, listed: set[str], subjects: list[Subject], values: dict) -> None:
+def _count_collections(vocab: Vocabulary, listed: set[str], subjects: list[Subject],
+                       values: dict) -> dict[str, tuple[int, int]]:
     """Facts declared `count_of: <collection>` are the number of submitted entries
     (with `count_where: <yes/no fact>`, of the entries that answer 是; with `count_where: <enum fact>`
     and `count_value: <option>`, of the entries that chose that option).
 
     A collection that is absent from the sheet leaves its count missing, not zero; so does an
-    entry that leaves the `count_where` fact unanswered.
+    entry that leaves the `count_where` fact unanswered. Those counts are returned as (entries that
+    answered so, entries that did not say): what is known of them.
     """
+    in_part: dict[str, tuple[int, int]] = {}
     for fdef in vocab.facts.values():
         if fdef.count_of and fdef.count_of in listed:
             entries = [s for s in subjects if s.collection == fdef.count_of]
@@ -368,6 +375,10 @@ def _count_collections(vocab: Vocabulary, listed: set[str], subjects: list[Subje
                 values[COUNTY][fdef.name] = len(entries)
                 continue
             answers = [values[s.key].get(fdef.count_where) for s in entries]
-            if None not in answers:  # an entry that did not say leaves the count unknown, not smaller
-                wanted = True if fdef.count_value is None else fdef.count_value
-                values[COUNTY][fdef.name] = sum(1 for a in answers if a == wanted and type(a) is type(wanted))
+            wanted = True if fdef.count_value is None else fdef.count_value
+            counted = sum(1 for a in answers if a == wanted and type(a) is type(wanted))
+            if None not in answers:
+                values[COUNTY][fdef.name] = counted
+            else:  # an entry that did not say leaves the count unknown, not smaller
+                in_part[fdef.name] = (counted, answers.count(None))
+    return in_part

@@ -269,7 +269,8 @@ class _Seen:
         if item is None:
             base, _, member = fact.partition(".")
             value = self.sheet.values.get(subject_key, {}).get(base)
-            shown = fdef.show(member in value if member and value is not None else value)
+            shown = _in_part(self.sheet, base, fdef) if subject_key == COUNTY else None
+            shown = shown or fdef.show(member in value if member and value is not None else value)
             item = self.shown[key] = Why(fact, fdef.label, self.names.get(subject_key, ""), shown)
         return item
 
@@ -518,9 +519,19 @@ def _actual(static: _RuleStatic, subject: Subject, sheet: FactSheet, outcome: Ou
                     shown = "; ".join(([f"已有 {'、'.join(have)}"] if have else []) + ([f"缺 {'、'.join(lacking)}"] if lacking else []))
         else:
             known, value = _known_read(read, subject, sheet, outcome)
-            shown = fdef.show(value) if known else "未提交"
+            shown = (_in_part(sheet, read.base, fdef) if read.county else None) \
+                or (fdef.show(value) if known else "未提交")
         parts.append(shown if len(shows) == 1 else f"{fdef.label}: {shown}")
     return "; ".join(parts)
+
+
+def _in_part(sheet: FactSheet, fact: str, fdef: FactDef) -> str | None:
+    """A count some of whose entries left the answer blank, shown as what is known of it."""
+    part = sheet.counted_in_part.get(fact)
+    if part is None:
+        return None
+    counted, blank = part
+    return f"至少 {fdef.show(counted)} (另有 {blank} 项未填)" if counted else f"尚不确定 ({blank} 项未填)"
 
 
 def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
@@ -535,8 +546,8 @@ def _gap(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outc
     if not isinstance(test, cond.Test) or test.op not in ("ge", "gt", "le", "lt"):
         return "", "", None
     fdef = vocab.fact(test.fact)
-    if fdef is None or fdef.type not in ("number", "integer", "percent"):
-        return "", "", None
+    if fdef is None or fdef.type not in ("number", "integer", "percent") or test.fact in sheet.counted_in_part:
+        return "", "", None  # (a count known only in part: how far off is not known either)
     known, value = _known(test.fact, subject, sheet, vocab, outcome)
     if not known:
         return "", "", None

@@ -51,8 +51,10 @@ def _not(value: bool | None) -> bool | None:
 class _Scope:
     """The facts visible to one subject: its own, the county's and the derived ones so far."""
 
-    def __init__(self, vocab: Vocabulary, sheet: FactSheet, subject: Subject, derived: dict[tuple[str, str], bool]):
+    def __init__(self, vocab: Vocabulary, sheet: FactSheet, subject: Subject, derived: dict[tuple[str, str], bool],
+                 counts: dict[str, int] | None = None):
         self.vocab, self.sheet, self.subject, self.derived = vocab, sheet, subject, derived
+        self.counts = counts or {}  # counts known only in part that no test of the pack depends on the blanks of
 
     def owner(self, base: str) -> str:
         fdef = self.vocab.facts[base]
@@ -67,6 +69,8 @@ class _Scope:
             if (owner, base) in self.derived:
                 return True, self.derived[(owner, base)]
             return False, None
+        if base in self.sheet.counted_in_part:  # whatever the engine's evaluation left in the sheet's values
+            return (True, self.counts[base]) if base in self.counts else (False, None)
         values = self.sheet.values.get(owner, {})
         if base not in values:
             return False, None
@@ -119,7 +123,26 @@ def _subjects(sheet: FactSheet, rule: Rule) -> list[Subject]:
     return [s for s in sheet.subjects if s.collection == rule.for_each]
 
 
-def derive(pack: RulePack, sheet: FactSheet, vocab: Vocabulary) -> dict[tuple[str, str], bool]:
+def settled_counts(pack: RulePack, sheet: FactSheet, vocab: Vocabulary) -> dict[str, int]:
+    """Counts some entries left blank, taken as the number answered where every test the pack makes of the
+    count gives one answer for each possible count (tried one by one, from none of the blanks to all)."""
+    out = {}
+    for name, (counted, blank) in sheet.counted_in_part.items():
+        tests = [t for r in pack.rules for e in (r.when, r.require) for t in _tests(e) if t.fact == name]
+        if tests and all(len({_compare(vocab, t, n) for n in range(counted, counted + blank + 1)}) == 1 for t in tests):
+            out[name] = counted
+    return out
+
+
+def _tests(expr: Any) -> list[Test]:
+    if expr is None:
+        return []
+    if isinstance(expr, Test):
+        return [expr]
+    return [t for part in ((expr.part,) if isinstance(expr, Not) else expr.parts) for t in _tests(part)]
+
+
+def derive(pack: RulePack, sheet: FactSheet, vocab: Vocabulary, counts: dict[str, int] | None = None) -> dict[tuple[str, str], bool]:
     """Derived facts by subject key: iterate the derive rules until nothing changes."""
     derived: dict[tuple[str, str], bool] = {}
     rules = [r for r in pack.rules if r.kind == "derive"]
@@ -131,7 +154,7 @@ def derive(pack: RulePack, sheet: FactSheet, vocab: Vocabulary) -> dict[tuple[st
                 key = (subject.key, rule.derive)
                 if key in derived:
                     continue
-                value = truth(rule.when, _Scope(vocab, sheet, subject, derived))
+                value = truth(rule.when, _Scope(vocab, sheet, subject, derived, counts))
                 if value is not None:
                     derived[key] = value
                     changed = True
@@ -216,7 +239,8 @@ def check(rule: Rule, scope: _Scope, as_of: dt.date, pack: RulePack | None = Non
 def evaluate(pack: RulePack, sheet: FactSheet, vocab: Vocabulary, as_of: dt.date) -> OracleResult:
     """Every check rule's status by (rule id, subject name), and the derived facts by (subject name, fact)."""
     result = OracleResult()
-    derived = derive(pack, sheet, vocab)
+    counts = settled_counts(pack, sheet, vocab)
+    derived = derive(pack, sheet, vocab, counts)
     names = {s.key: s.name for s in sheet.subjects}
     result.derived = {(names[key], fact): value for (key, fact), value in derived.items()}
     for rule in pack.rules:
@@ -234,7 +258,7 @@ def evaluate(pack: RulePack, sheet: FactSheet, vocab: Vocabulary, as_of: dt.date
         for subject in subjects:
             key = (rule.id, subject.name)
             assert key not in result.statuses, f"two subjects named {subject.name!r} for {rule.id}"
-            result.statuses[key] = check(rule, _Scope(vocab, sheet, subject, derived), as_of, pack)
+            result.statuses[key] = check(rule, _Scope(vocab, sheet, subject, derived, counts), as_of, pack)
     return result
 
 

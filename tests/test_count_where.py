@@ -111,3 +111,30 @@ def test_an_enum_count_must_name_one_of_the_options(tmp_path):
     with pytest.raises(RulePackError) as refused:
         _demo_vocabulary(tmp_path, "专科医院")
     assert "count_value" in str(refused.value.problems[0])
+
+
+def test_a_count_already_met_by_the_answers_given_does_not_wait_for_the_blanks(tmp_path):
+    """商河县人民医院 answered 是 and 妇幼保健院 left it blank: "每个县不少于1所医院" is met whatever the
+    blank would say, so it is not asked for again; the report says the count is at least one."""
+    path = _sheet(tmp_path, [{"name": "甲院", "county_hospital_receives_stationed_doctors": True,
+                              "county_hospital_stationed_doctors": 3}, {"name": "乙院"}])
+    finding = _ra150(path)
+    assert finding["status"] == "pass"
+    assert finding["actual"] == "至少 1所 (另有 1 项未填)"
+    assert "至少 1所" in str(finding["why"])
+
+
+def test_a_count_whose_answer_turns_on_the_blanks_stays_to_be_supplied(tmp_path):
+    """One hospital answered 否, one is blank: not less than one turns on the blank."""
+    path = _sheet(tmp_path, [{"name": "甲院", "county_hospital_receives_stationed_doctors": False}, {"name": "乙院"}])
+    finding = _ra150(path)
+    assert finding["status"] == "missing" and finding["actual"] == "尚不确定 (1 项未填)"
+
+
+def test_whether_the_blanks_matter_is_asked_of_every_test_the_packs_make():
+    from checker.conditions import Test, same_across
+
+    assert same_across(Test("n", "ge", 1), 1, 3) and not same_across(Test("n", "ge", 2), 1, 3)
+    assert same_across(Test("n", "le", 5), 1, 3) and not same_across(Test("n", "lt", 3), 1, 3)
+    assert same_across(Test("n", "eq", 4), 1, 3) and not same_across(Test("n", "eq", 2), 1, 3)
+    assert same_across(Test("n", "ne", 0), 1, 3) and same_across(Test("n", "eq", 2), 2, 2)

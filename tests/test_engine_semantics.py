@@ -215,7 +215,7 @@ def test_a_count_that_must_be_zero_reads_as_who_falls_short(evaluate_demo):
     try:
         findings.Vocabulary.fact = lambda self, name: Fact()
         findings._known = lambda *a: (True, 2)
-        shortfall, progress, _ = findings._gap(rule, subject, None, findings.Vocabulary(), None)
+        shortfall, progress, _ = findings._gap(rule, subject, type("Sheet", (), {"counted_in_part": {}})(), findings.Vocabulary(), None)
     finally:
         findings.Vocabulary.fact, findings._known = original_fact, original_known
     assert shortfall == "2家未达到要求" and "超出" not in shortfall
