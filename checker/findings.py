@@ -184,7 +184,7 @@ def classify(pack_index: int, compiled: CompiledPack, outcome: Outcome, sheet: F
         if static.due is not None:
             if id(static.due) not in deadlines:
                 deadlines[id(static.due)] = static.due.resolve(county_values)
-            deadline = deadlines[id(static.due)]
+            deadline = _after_lag(rule, deadlines[id(static.due)])
         for subject_index, subject in enumerate(subjects):
             finding = _classify_one(static, pack, compiled, rule, subject, outcome, sheet, vocab, as_of, deadline, seen)
             finding.order = (pack_index, rule_index, subject_index)
@@ -372,14 +372,29 @@ def _missing(vocab: Vocabulary, unknown: list[str] | None, reads: tuple[_Read, .
     return [_label(vocab, f) for f in _grouped(unknown)]
 
 
+def _after_lag(rule: Rule, deadline: dt.date | None) -> dt.date | None:
+    """A periodic duty that reports on its periods is owed for the year's last one only after the lag."""
+    if deadline is None or rule.periodic is None or not rule.periodic.lag_days:
+        return deadline
+    return deadline + dt.timedelta(days=rule.periodic.lag_days)
+
+
+def _period_ends(rule: Rule, deadline: dt.date) -> tuple[int, list[dt.date]]:
+    """The year a periodic duty's deadline judges, and the last day of each of its periods."""
+    assert rule.periodic is not None
+    year = (deadline - dt.timedelta(days=rule.periodic.lag_days)).year
+    step = 12 // PERIODS[rule.periodic.every]
+    ends = [dt.date(year + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1) for m in range(step, 13, step)]
+    return year, ends
+
+
 def _last_period_end(rule: Rule, deadline: dt.date, as_of: dt.date) -> dt.date | None:
-    """The last day of the latest period of the deadline's year that has ended by `as_of`."""
+    """When the work of the latest period of the deadline's year owed by `as_of` fell due: the period's
+    last day, or that many days after it for work that reports on the period."""
     ended = _periods_ended(rule, deadline, as_of)
     if not ended or rule.periodic is None:
         return None
-    month = ended * (12 // PERIODS[rule.periodic.every])
-    first_of_next = dt.date(deadline.year + (month == 12), month % 12 + 1, 1)
-    return first_of_next - dt.timedelta(days=1)
+    return _period_ends(rule, deadline)[1][ended - 1] + dt.timedelta(days=rule.periodic.lag_days)
 
 
 def _due(pack: RulePack, rule: Rule) -> tuple[Deadline | None, str | None]:
@@ -392,22 +407,19 @@ def _due(pack: RulePack, rule: Rule) -> tuple[Deadline | None, str | None]:
 
 
 def _periods_ended(rule: Rule, deadline: dt.date, as_of: dt.date, start: dt.date | None = None) -> int | None:
-    """How many of a periodic duty's periods of the deadline's year have ended by `as_of`.
+    """How many of a periodic duty's periods of the deadline's year are owed by `as_of`: those that have
+    ended (a period's last day counts), and whose lag, for work reporting on them, has passed.
 
     Periods that ended before the text came into force (`start`) are not owed: a plan in force from
     August owes no monthly report for January to July.
     """
-    if rule.periodic is None or as_of.year != deadline.year:
+    if rule.periodic is None:
         return None
-    months = 12 // PERIODS[rule.periodic.every]
-
-    def ended_by(day: dt.date) -> int:
-        return ((day.month - 1) + (1 if day.month != (day + dt.timedelta(days=1)).month else 0)) // months
-
-    owed = ended_by(as_of)
-    if start is not None and start.year == deadline.year and start.month * 100 + start.day > 101:
-        owed -= ended_by(start - dt.timedelta(days=1))
-    return max(owed, 0)
+    year, ends = _period_ends(rule, deadline)
+    if as_of.year not in (year, deadline.year):
+        return None
+    lag = dt.timedelta(days=rule.periodic.lag_days)
+    return sum(1 for end in ends if end + lag <= as_of and (start is None or start.year != year or end >= start))
 
 
 def _on_track(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome,
@@ -425,7 +437,7 @@ def _on_track(rule: Rule, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
 def _first_year_owed(rule: Rule, deadline: dt.date | None, start: dt.date | None) -> int | None:
     """What a periodic duty owes for the year the text came into force, when that is after 1 January:
     a plan in force from August 2023 owes five monthly reports for 2023, not twelve. None otherwise."""
-    if rule.periodic is None or start is None or deadline is None or start.year != deadline.year \
+    if rule.periodic is None or start is None or deadline is None or start.year != _period_ends(rule, deadline)[0] \
             or (start.month, start.day) == (1, 1):
         return None
     owed = _periods_ended(rule, deadline, deadline, start)
@@ -452,7 +464,7 @@ def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary,
     subject = Subject(f"{rule.for_each}#-", rule.for_each, f"(无{collection.label})" if said_none else f"(未提交{collection.label})")
     who = responsible(pack, rule, subject, sheet, vocab)
     due, source = _due(pack, rule)
-    deadline = due.resolve(sheet.values.get(COUNTY, {})) if due else None
+    deadline = _after_lag(rule, due.resolve(sheet.values.get(COUNTY, {})) if due else None)
     return Finding(
         rule=rule.id, pack=pack.id, version=pack.version, status="not_applicable" if said_none else "missing",
         section=to_simplified(rule.section), quote=to_simplified(rule.quote),

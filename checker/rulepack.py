@@ -97,6 +97,9 @@ class UnitDef:
 class Periodic:
     every: str
     times: int = 1
+    # Work that reports on a period (季通报: a bulletin on the quarter) can only be done once the period
+    # has ended: each period is owed this many days after its end, and the year's last one after the year.
+    lag_days: int = 0
 
     @property
     def per_year(self) -> int:
@@ -534,10 +537,15 @@ def _periodic(spec: LineMap, rid: str, path: Path, vocab: Vocabulary, require: c
         return None
     every = node.get("every") if isinstance(node, dict) else None
     times = node.get("times", 1) if isinstance(node, dict) else None
-    if every not in PERIODS or not isinstance(times, int) or isinstance(times, bool) or times < 1:
+    lag = node.get("lag_days", 0) if isinstance(node, dict) else None
+    unknown = sorted(set(node) - {"every", "times", "lag_days"}) if isinstance(node, dict) else []
+    if every not in PERIODS or not isinstance(times, int) or isinstance(times, bool) or times < 1 \
+            or not isinstance(lag, int) or isinstance(lag, bool) or not 0 <= lag <= 366 or unknown:
         problems.append(problem(path, spec.line_of("periodic"), f"rule {rid}: periodic needs every: "
-                                f"{'|'.join(PERIODS)} and times: a whole number ≥ 1.",
-                                f"规则 {rid}: periodic 须写 every: {'|'.join(PERIODS)} 和 times: 不小于1的整数。"))
+                                f"{'|'.join(PERIODS)}, times: a whole number ≥ 1, and optionally lag_days: 0–366 "
+                                "(days after each period's end by which its work is owed).",
+                                f"规则 {rid}: periodic 须写 every: {'|'.join(PERIODS)} 和 times: 不小于1的整数, "
+                                "可写 lag_days: 0–366 (每期结束后多少天内完成该期的工作)。"))
         return None
     fdef = vocab.fact(require.fact) if isinstance(require, cond.Test) else None
     if fdef is None or require.op not in ("ge", "gt") or fdef.type != "integer":  # type: ignore[union-attr]
@@ -546,7 +554,7 @@ def _periodic(spec: LineMap, rid: str, path: Path, vocab: Vocabulary, require: c
                                 f"规则 {rid}: 周期性规则的 require 须是一个计数 (整数事实) 达到全年次数: "
                                 "require: {fact: …, ge: N}。"))
         return None
-    return Periodic(str(every), times)
+    return Periodic(str(every), times, lag)
 
 
 def _show(vocab: Vocabulary, fact: str, value: Any) -> str:

@@ -186,19 +186,18 @@ def _foreign(pack: RulePack | None, rule: Rule, scope: _Scope) -> bool:
     return all(other(code) for code in (unit.counties or (unit.county,)))
 
 
-def _periods_done(every: str, as_of: dt.date, start: dt.date | None = None) -> int:
-    """Whole periods of as_of's year ended on or before as_of (the period's last day counts), less those
-    that had ended before the text came into force in that year."""
+def _periods_done(every: str, year: int, as_of: dt.date, start: dt.date | None = None, lag: int = 0) -> int:
+    """Periods of `year` owed by as_of: ended on or before as_of - lag (the period's last day counts), and
+    not ended before the text came into force in that year. Walks the year day by day."""
     months = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}[every]
-
-    def done(day: dt.date) -> int:
-        ended_months = day.month if (day + dt.timedelta(days=1)).day == 1 else day.month - 1
-        return ended_months // months
-
-    owed = done(as_of)
-    if start is not None and start.year == as_of.year and (start.month, start.day) != (1, 1):
-        owed -= done(start - dt.timedelta(days=1))
-    return max(owed, 0)
+    owed, day = 0, dt.date(year, 1, 1)
+    while day.year == year:
+        tomorrow = day + dt.timedelta(days=1)
+        last_of_period = tomorrow.day == 1 and day.month % months == 0
+        if last_of_period and day + dt.timedelta(days=lag) <= as_of and (start is None or day >= start):
+            owed += 1
+        day = tomorrow
+    return owed
 
 
 def check(rule: Rule, scope: _Scope, as_of: dt.date, pack: RulePack | None = None) -> str:
@@ -220,18 +219,22 @@ def check(rule: Rule, scope: _Scope, as_of: dt.date, pack: RulePack | None = Non
     due = deadline.resolve(scope.sheet.values.get(COUNTY, {}))
     if due is None:  # a template whose year fact was not submitted
         return "missing"
+    lag = rule.periodic.lag_days if rule.periodic is not None else 0
+    year = due.year  # the year whose periods are owed; work reporting on them is owed `lag` days later
+    due += dt.timedelta(days=lag)
     start = pack.in_force_from if pack is not None else None
-    if rule.periodic is not None and start is not None and start.year == due.year and (start.month, start.day) != (1, 1):
+    if start is not None and start.year != year:
+        start = None
+    if rule.periodic is not None and start is not None and (start.month, start.day) != (1, 1):
         # the text's first, partial year owes only the periods from its start; once they are done, it is met
         known, done = scope.lookup(rule.require.fact)
-        if known and done >= _periods_done(rule.periodic.every, due, start) * rule.periodic.times:
+        if known and done >= _periods_done(rule.periodic.every, year, due, start, lag) * rule.periodic.times:
             return "pass"
     if due <= as_of:
         return "fail"
-    if rule.periodic is not None and as_of.year == due.year:
+    if rule.periodic is not None and as_of.year in (year, due.year):
         known, done = scope.lookup(rule.require.fact)
-        start = pack.in_force_from if pack is not None else None
-        if not known or done < _periods_done(rule.periodic.every, as_of, start) * rule.periodic.times:
+        if not known or done < _periods_done(rule.periodic.every, year, as_of, start, lag) * rule.periodic.times:
             return "fail"
     return "not_due"
 

@@ -145,10 +145,10 @@ def test_a_missed_quarter_is_a_gap_before_the_year_ends(example):
     # 二(七)22 "季通报": the example has reported 2 of the 3 quarters ended by 2024-11-15
     finding = example[("YZ-101", "云州区")]
     assert finding["status"] == "fail"
-    # what is overdue is the third quarter, not the year: 整改期限 is that quarter's end
-    assert (finding["deadline"], finding["days"]) == ("2024-09-30", -46)
+    # what is overdue is the third quarter's bulletin, not the year: 整改期限 is 31 days after that quarter's end
+    # (2.4.0: a bulletin on a quarter comes after the quarter; 2.3.0 dated it the quarter's last day)
+    assert (finding["deadline"], finding["days"]) == ("2024-10-31", -15)
     assert "3个季度" in finding["shortfall"]
-
 
 
 def test_a_district_without_its_tcm_hospital_has_that_gap_not_a_row_of_not_applicable(tmp_path):
@@ -168,3 +168,18 @@ def test_a_district_without_its_tcm_hospital_has_that_gap_not_a_row_of_not_appli
     sheet["facts"]["district_institutions"].append({"name": "云州区新院"})
     path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
     assert _findings(path)[("YZ-126", "云州区")]["status"] == "missing"
+
+
+@pytest.mark.parametrize("as_of, done, status, deadline", [
+    (dt.date(2025, 6, 30), 1, "not_due", "2026-01-31"),   # the Q2 bulletin cannot be out the day Q2 ends
+    (dt.date(2025, 8, 1), 1, "fail", "2025-07-31"),       # a month on, it is overdue: the gap dates from then
+    (dt.date(2025, 12, 31), 3, "not_due", "2026-01-31"),  # Q4's bulletin comes out in January
+    (dt.date(2026, 2, 1), 3, "fail", "2026-01-31"),
+])
+def test_a_quarterly_bulletin_is_owed_after_its_quarter(tmp_path, as_of, done, status, deadline):
+    sheet = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    sheet["facts"].update(reporting_year=2025, performance_bulletin_quarters=done)
+    path = tmp_path / "yunzhou.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    finding = _findings(path, as_of)[("YZ-101", "云州区")]
+    assert (finding["status"], finding["deadline"]) == (status, deadline)
