@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from . import conditions as cond
 from . import engine
-from .facts import COUNTY, FactSheet
+from .facts import COUNTY, FactSheet, Subject
+from .script import to_simplified
 from .findings import Finding, classify
 from .rulepack import RulePack
 from .vocabulary import Vocabulary
@@ -31,6 +32,7 @@ def evaluate(sheet: FactSheet, packs: list[RulePack], vocab: Vocabulary, as_of: 
     derived: dict[str, list[tuple[str, str, bool, str]]] = {}
     firings = 0
     _settle_counts_in_part(sheet, packs)
+    _add_unlisted_entries(sheet, vocab)
     for index, pack in enumerate(packs):
         compiled = engine.compiled(pack, vocab)
         outcome = engine.evaluate(compiled, sheet, vocab)
@@ -56,3 +58,28 @@ def _settle_counts_in_part(sheet: FactSheet, packs: list[RulePack]) -> None:
             sheet.values[COUNTY][name] = counted
         else:
             sheet.values[COUNTY].pop(name, None)
+
+
+UNLISTED = "(名单中未列)"
+
+
+def _add_unlisted_entries(sheet: FactSheet, vocab: Vocabulary) -> None:
+    """A list that every county's sheet holds certain entries of (区人民医院 and the MCH centre among its
+    区级医疗机构) but that lacks one: that entry is judged as submitted with nothing but what it is, so each of
+    its duties is to be supplied and it gets its own page, rather than its duties vanishing and the rate
+    counting only what was listed. Only where every listed entry says what it is (one that does not may be
+    the one missing). Counts of the list were made from the sheet before, so the added entry is in none."""
+    for collection in vocab.collections.values():
+        if not collection.expected_fact:
+            continue
+        entries = sheet.subjects_of(collection.name)
+        kinds = [sheet.values.get(e.key, {}).get(collection.expected_fact) for e in entries]
+        if not entries or None in kinds:
+            continue
+        for value, template in collection.expected:
+            if value in kinds:  # listed, or added by an earlier evaluation of this sheet
+                continue
+            key = f"{collection.name}#unlisted-{value}"
+            name = f"{template.format(county=to_simplified(sheet.county.name))} {UNLISTED}"
+            sheet.subjects.append(Subject(key, collection.name, name))
+            sheet.values[key] = {collection.expected_fact: value}

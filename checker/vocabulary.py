@@ -316,6 +316,12 @@ class CollectionDef:
     label: str
     description: str = ""
     line: int = 0
+    # Entries every county's list holds (区人民医院 and the MCH centre among 区级医疗机构), by the option an
+    # enum fact of the entry gives (institution_kind) and a name template: a list without one of them is
+    # incomplete, and that entry's duties are to be supplied rather than silently not checked.
+    expected_fact: str | None = None
+    expected: tuple[tuple[str, str], ...] = ()
+    source: str = ""
 
 
 @dataclass
@@ -403,6 +409,15 @@ def load_vocabulary(folder: Path) -> Vocabulary:
         elif f.count_value is not None:
             problems.append(problem(f.source, f.line, f"fact '{f.name}': count_value needs count_where.",
                                     f"事实 '{f.name}': count_value 须与 count_where 同用。"))
+    for c in vocab.collections.values():
+        kind = vocab.facts.get(c.expected_fact) if c.expected_fact else None
+        if c.expected_fact and (kind is None or kind.type != "enum" or kind.scope != c.name or kind.derived
+                                or any(value not in kind.values for value, _ in c.expected)):
+            problems.append(problem(
+                c.source, c.line,
+                f"collection '{c.name}': expected names '{c.expected_fact}', which must be a submitted enum fact of "
+                f"its entries, and each entry one of its options.",
+                f"集合 '{c.name}': expected 中的 '{c.expected_fact}' 应为该集合各项须填写的 enum 事实, 各项为其选项之一。"))
     if problems:
         raise RulePackError(problems)
     vocab.sha256 = digest.hexdigest()
@@ -442,7 +457,17 @@ def _add_collection(vocab: Vocabulary, problems: list, path: Path, parent: LineM
     if name in vocab.collections or name in vocab.facts:
         problems.append(problem(path, line, f"'{name}' is defined twice in the vocabulary.", f"'{name}' 在词表中重复定义。"))
         return
-    vocab.collections[name] = CollectionDef(name, spec["label"], spec.get("description", ""), line)
+    expected = spec.get("expected")
+    entries = expected.get("entries") if isinstance(expected, dict) else None
+    if expected is not None and not (isinstance(expected.get("fact"), str) and isinstance(entries, dict) and entries
+                                     and all(isinstance(v, str) and "{county}" in v for v in entries.values())):
+        problems.append(problem(path, line, f"collection '{name}': expected needs fact: (an enum fact of the entries) and "
+                                "entries: mapping each option to a name template with {county}.",
+                                f"集合 '{name}': expected 须写 fact: (各项的 enum 事实) 和 entries: (选项: 含 {{county}} 的名称模板)。"))
+        return
+    vocab.collections[name] = CollectionDef(
+        name, spec["label"], spec.get("description", ""), line,
+        expected["fact"] if expected else None, tuple((str(k), str(v)) for k, v in (entries or {}).items()), str(path))
 
 
 def _add_fact(vocab: Vocabulary, problems: list, path: Path, parent: LineMap, name: Any, spec: Any) -> None:

@@ -82,3 +82,16 @@ def test_unused_vocabulary_fact_is_a_lint_error(cli, tmp_path):
     vocab.write_text(vocab.read_text(encoding="utf-8") + "  orphan:\n    label: 孤立\n    type: integer\n", encoding="utf-8")
     result = cli("lint", "--rules", lib / "rules")
     assert result.exit_code == 2 and "fact 'orphan' is read by no rule" in result.stderr
+
+
+def test_an_expected_entry_must_name_an_option_of_an_enum_fact_of_the_list(cli, tmp_path):
+    lib = tmp_path / "lib"
+    shutil.copytree(DEMO_RULES.parent, lib)
+    vocab = lib / "rules" / "vocabulary" / "demo.yaml"
+    text = vocab.read_text(encoding="utf-8")
+    assert "    label: 县域医共体\n" in text
+    vocab.write_text(text.replace("    label: 县域医共体\n", "    label: 县域医共体\n    expected:\n      fact: lead_is_tcm\n"
+                                  "      entries: {是: \"{county}中医医院医共体\"}\n", 1), encoding="utf-8")
+    result = cli("lint", "--rules", lib / "rules")
+    assert result.exit_code == 2 and "expected names 'lead_is_tcm'" in result.stderr, result.stderr
+    assert "demo.yaml:" in result.stderr

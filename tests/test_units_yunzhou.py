@@ -183,3 +183,38 @@ def test_a_quarterly_bulletin_is_owed_after_its_quarter(tmp_path, as_of, done, s
     path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
     finding = _findings(path, as_of)[("YZ-101", "云州区")]
     assert (finding["status"], finding["deadline"]) == (status, deadline)
+
+
+def _without(tmp_path, kind: str, blank_kind: bool = False) -> dict[tuple[str, str], dict]:
+    sheet = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    listed = [e for e in sheet["facts"]["district_institutions"] if e["institution_kind"] != kind]
+    if blank_kind:
+        listed[0] = {k: v for k, v in listed[0].items() if k != "institution_kind"}
+    sheet["facts"]["district_institutions"] = listed
+    path = tmp_path / "yunzhou.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    return _findings(path)
+
+
+def test_an_mch_centre_left_off_the_list_has_its_duties_to_be_supplied(tmp_path):
+    """Every district has its MCH centre; a list without it does not make "区妇幼健康服务中心力争开设妇幼保健门诊"
+    and the duties of every district institution vanish: the centre is judged as listed with nothing
+    submitted, on its own page, marked as not on the list."""
+    findings = _without(tmp_path, "妇幼健康服务中心")
+    unlisted = f"{MCH} (名单中未列)"
+    assert findings[("YZ-005", unlisted)]["status"] == "missing"
+    assert findings[("YZ-005", unlisted)]["lead"] == unlisted
+    assert findings[("YZ-059", unlisted)]["status"] == "missing"  # 区级医疗机构全部接入: the centre too
+    assert findings[("YZ-001", unlisted)]["status"] == "not_applicable"  # a general hospital's grade is not its duty
+
+
+def test_no_entry_is_added_when_a_listed_entry_does_not_say_what_it_is(tmp_path):
+    # the entry without a kind may be the MCH centre: its own items are to be supplied, nothing is added
+    findings = _without(tmp_path, "妇幼健康服务中心", blank_kind=True)
+    assert not any("名单中未列" in subject for _, subject in findings)
+
+
+def test_a_missing_tcm_hospital_is_the_build_gap_not_an_added_entry(tmp_path):
+    findings = _without(tmp_path, "县级中医医院")
+    assert not any("名单中未列" in subject for _, subject in findings)
+    assert findings[("YZ-126", "云州区")]["status"] in ("fail", "not_due")
