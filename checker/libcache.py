@@ -21,7 +21,7 @@ _SUFFIXES = (".yaml", ".yml", ".txt", ".lock", ".md")
 KEEP = 8  # libraries kept: a few rules folders and versions; older ones are removed
 # The shape of what is pickled: raised when a parsed object changes meaning within one tool version,
 # so a cache written before the change is never read as if written after it.
-FORMAT = 3
+FORMAT = 4
 
 
 def key_of(rules_dir: Path, policies_dir: Path, only: set[str] | None) -> str | None:

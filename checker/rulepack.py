@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ RULE_KEYS = {"id", "kind", "section", "quote", "requirement", "for_each", "when"
              "force", "scope", "guide", "periodic"}
 PACK_KEYS = {"id", "version", "title", "policy", "applies_to", "in_force", "always_co_responsible",
              "default_lead", "released", "changes", "text", "undated_deadline", "undated_note", "undated_label", "units",
-             "reference_note"}
+             "reference_note", "role_names"}
 FORCES = ("binding", "strive", "encouraged")
 SCOPES = ("county", "above")
 PERIODS = {"month": 12, "quarter": 4, "half_year": 2, "year": 1}
@@ -172,6 +172,9 @@ class RulePack:
     # A text that binds no county (another city's experience material, checked on request as a baseline):
     # what every report judged by it says at its head, so no one reads its gaps as duties.
     reference_note: str = ""
+    # The names a text's time gave the county bodies it reaches (a 2011 plan: 卫生局, not 卫生健康局), as
+    # templates by role: the default where the sheet does not name its body.
+    role_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -245,6 +248,7 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
                                 "请在 policy.yaml 的 texts: 中登记。"))
         text = "text.txt"
     units = _load_units(head.get("units"), head, path, vocab, problems) if "units" in head else None
+    role_names = _role_names(head, path, vocab, problems)
     undated = _deadline(head, "pack", path, vocab, problems, key="undated_deadline", allow_immediate=False)
     context = _PackContext(policy, text, units, always)
     known: set[str] = set()  # every rule id written, valid or not: an invalid rule is still not "unknown"
@@ -259,7 +263,7 @@ def load_pack(path: Path, vocab: Vocabulary, policies: dict[str, Policy]) -> Rul
         released=bool(head.get("released", True)), always_co_responsible=always, text=text,
         undated_deadline=undated, undated_note=str(head.get("undated_note") or ""),
         undated_label=str(head.get("undated_label") or UNDATED_LABEL), units=units,
-        reference_note=str(head.get("reference_note") or "").strip())
+        reference_note=str(head.get("reference_note") or "").strip(), role_names=role_names)
     if problems:
         error = RulePackError(problems)
         error.partial = pack  # its valid rules, so lint can check them in the same pass
@@ -528,6 +532,24 @@ def _check_units(rid: str, spec: LineMap, units: dict[str, UnitDef], lead: str, 
                                 "county counterpart: mark the rule scope: above, or give the unit a counterpart role.",
                                 f"规则 {rid}: 牵头单位 '{lead}' 是上级机关, 没有对应的县级部门: 请把规则标为 scope: above, "
                                 "或给该单位写 counterpart 角色。"))
+
+
+def _role_names(head: LineMap, path: Path, vocab: Vocabulary, problems: list) -> dict[str, str]:
+    node = head.get("role_names")
+    if node is None:
+        return {}
+    if not isinstance(node, dict) or not all(isinstance(v, str) and "{county}" in v for v in node.values()):
+        problems.append(problem(path, head.line_of("role_names"), "role_names maps roles to name templates with {county} "
+                                "(e.g. health_bureau: \"{county}卫生局\").",
+                                "role_names 应为 角色: 含 {county} 的名称模板 (如 health_bureau: \"{county}卫生局\")。"))
+        return {}
+    unknown = [str(r) for r in node if r not in vocab.roles]
+    if unknown:
+        problems.append(problem(path, head.line_of("role_names"), f"role_names: unknown role(s) {', '.join(unknown)} "
+                                f"(roles: {', '.join(vocab.roles)}).",
+                                f"role_names: 未知的角色 {'、'.join(unknown)} (可用: {'、'.join(vocab.roles)})。"))
+        return {}
+    return {str(k): str(v) for k, v in node.items()}
 
 
 def _periodic(spec: LineMap, rid: str, path: Path, vocab: Vocabulary, require: cond.Expr | None,

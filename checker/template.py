@@ -60,7 +60,8 @@ def _units_block(packs: list[RulePack], vocab: Vocabulary, county: str | None = 
     named = {u.role: u.name for p in packs for u in (p.units or {}).values()
              if u.level == "role" and u.role and u.name and u.county and county and belongs_to(u, p, county, None)}
     for role in sorted(roles, key=list(vocab.roles).index):
-        default = named.get(role) or vocab.roles[role].default.replace("{county}", "本县")
+        default = named.get(role) or next((p.role_names[role] for p in packs if role in p.role_names),
+                                          vocab.roles[role].default).replace("{county}", "本县")
         lines.append((f"  {role}: ").ljust(24) + f"# {vocab.roles[role].label} (文件称: {'、'.join(roles[role])}; 默认: {default})")
     return lines
 

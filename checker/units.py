@@ -174,12 +174,13 @@ def _counterpart_name(role: str, sheet: FactSheet, vocab: Vocabulary, pack: Rule
 
 def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabulary, pack: RulePack) -> str:
     """The county's own body of a role: as the sheet names it, else as the pack names this county's
-    (or the unit's own name template), else the role's name for this kind of county."""
+    (or the unit's own name template), else as the text's time named it (the pack's role_names), else the
+    role's name for this kind of county."""
     own = sheet.units.get(role)
     if own:
         return own
     template = (unit.name if unit is not None and unit.name else None) or _own_names(pack, sheet).get(role) \
-        or vocab.roles[role].template_for(sheet.county.kind)
+        or pack.role_names.get(role) or vocab.roles[role].template_for(sheet.county.kind)
     name = template.format(county=to_simplified(sheet.county.name), city=to_simplified(sheet.county.city or "市"))
     return _as_the_sheet_names_it(name, sheet, pack)
 

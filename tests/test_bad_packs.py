@@ -40,6 +40,8 @@ CYCLE = """  - id: DM-D02
      ("'特级' 不是 'hospital_grade' 的可选值", "'特级' is not a value of 'hospital_grade'")),
     ("    lead: 市医保局\n", "", ("错误: 规则 DM-002: 缺少牵头单位 'lead'。", "error: rule DM-002: 'lead' (牵头单位) is required")),
     ("version: 1.0.0", "version: 1.0", ("版本号 '1.0' 不符合 主.次.修订 格式", "version '1.0' is not semantic")),
+    ("  version: 1.0.0\n", "  version: 1.0.0\n  role_names: {health_burea: \"{county}卫生局\"}\n",
+     ("role_names: 未知的角色 health_burea", "role_names: unknown role(s) health_burea")),
     ("deadline: '{plan_year}-06-30'", "deadline: '{plan_year}-02-29'",
      ("月日须每年都有 (不能是 02-29)", "with a month-day that exists in every year (not 02-29)")),
 ])

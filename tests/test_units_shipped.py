@@ -117,8 +117,9 @@ def test_yunzhou(yunzhou):
 
 
 def test_reform_annual(pingyin):
-    # (市卫生局…负责): the county's bureau does it, the city bureau guides.
-    assert (pingyin[("RA-009", "平阴县")]["lead"], pingyin[("RA-009", "平阴县")]["guide"]) == ("平阴县卫生健康局", ["市卫生局"])
+    # (市卫生局…负责): the county's bureau does it, the city bureau guides. 2.5.0: named as in 2011 (卫生局, not
+    # the 卫生健康局 of 2019), as the city's is.
+    assert (pingyin[("RA-009", "平阴县")]["lead"], pingyin[("RA-009", "平阴县")]["guide"]) == ("平阴县卫生局", ["市卫生局"])
     # (市人力资源社会保证局…负责) = 人力资源社会保障局.
     assert pingyin[("RA-087", "平阴县")]["lead"] == "平阴县人力资源和社会保障局"
     # 三 "牵头部门…制定进度计划" is the city's own task.
@@ -128,7 +129,7 @@ def test_reform_annual(pingyin):
     assert pingyin[("RA-001", "平阴县")]["co_responsible"] == [
         "平阴县教育局", "平阴县国有资产监督管理局", "平阴县财政局", "平阴县人民政府"]
     # (市卫生局、监察局负责): the county's supervisory body co-owns the sector-wide supervision.
-    assert "平阴县监察委员会" in pingyin[("RA-182", "平阴县")]["co_responsible"]
+    assert "平阴县监察局" in pingyin[("RA-182", "平阴县")]["co_responsible"]
     # The city's own work has the county as its object, not as a partner: no county co-owner is added to it.
     assert pingyin[("RA-203", "平阴县")]["co_responsible"] == []
     # 2.3.0: issuing the city's GP-system document and city-level pooling are the city's (上级部门事项).
@@ -136,7 +137,12 @@ def test_reform_annual(pingyin):
     assert pingyin[("RA-058", "平阴县")]["scope"] == "above"
     # 2.4.0: a 新农合 fund's balance is the health bureau's (新农合 "市卫生局负责"), with 人社 beside it.
     xnh = pingyin[("RA-045", "平阴县")]
-    assert (xnh["lead"], xnh["co_responsible"][0]) == ("平阴县卫生健康局", "平阴县人力资源和社会保障局")
+    assert (xnh["lead"], xnh["co_responsible"][0]) == ("平阴县卫生局", "平阴县人力资源和社会保障局")
+    # 2.5.0: the price authority of 2011 is its own body, apart from 发展和改革局; the insurance share of the
+    # general consultation fee (RA-078) is set by the insurers' department, the fee itself (RA-077) by it.
+    assert pingyin[("RA-077", "平阴县")]["lead"] == "平阴县物价局"
+    assert pingyin[("RA-078", "平阴县")]["lead"] == "平阴县人力资源和社会保障局"
+    assert "平阴县物价局" in pingyin[("RA-078", "平阴县")]["co_responsible"]
     # 2.4.0: setting medical-service and examination prices is the price authority's, above the county.
     assert {pingyin[(r, "平阴县")]["scope"] for r in ("RA-172", "RA-175")} == {"above"}
     for (rule, subject), f in pingyin.items():
