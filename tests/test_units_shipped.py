@@ -180,3 +180,26 @@ def test_one_hospital_one_name_when_the_sheet_writes_its_city_in_front(tmp_path)
     leads = {f["lead"] for f in findings}
     assert [f["lead"] for f in findings if f["rule"] == "QD-097"] == ["青岛市即墨区中医医院"]
     assert "即墨区中医医院" not in leads and "青岛市即墨区中医医院" in leads
+
+
+def test_huangdao_as_the_west_coast_new_area_has_no_invented_government_or_party_bodies(tmp_path):
+    """黄岛区 (370211) works as 青岛西海岸新区: the text addresses its government as 青岛西海岸新区管委, and there is no
+    "青岛西海岸新区人民政府" nor a "中共青岛西海岸新区委"; its party bodies are 黄岛区委's."""
+    import json
+
+    import yaml
+
+    from checker.cli import main
+    from click.testing import CliRunner
+
+    sheet = yaml.safe_load((EXAMPLES / "qingdao-pingdu.yaml").read_text(encoding="utf-8"))
+    sheet["county"].update(name="青岛西海岸新区", code="370211", kind="市辖区")
+    sheet.pop("units", None)
+    path = tmp_path / "hd.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "hd.json"
+    result = CliRunner().invoke(main, ["run", str(path), "--format", "json", "-o", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    units = {u for f in json.loads(out.read_text(encoding="utf-8"))["findings"] for u in [f["lead"], *f["co_responsible"]]}
+    assert "青岛西海岸新区管理委员会" in units and "中共青岛市黄岛区委组织部" in units
+    assert not any(u.endswith("人民政府") or u.startswith("中共青岛西海岸新区") for u in units), sorted(units)
