@@ -144,7 +144,7 @@ def _name(unit: UnitDef, subject: Subject, sheet: FactSheet, vocab: Vocabulary, 
             listed = _named_unit(unit, subject, sheet, pack.units or {})
             if listed is not None:  # one body, one name: the pack's full name (滁州市第一人民医院)
                 return _name(listed, subject, sheet, vocab, pack)
-            return named.strip()
+            return _as_listed(named.strip(), sheet)
         if named is None or (isinstance(named, str) and not named.strip()):
             # Not named on the sheet: the entry's body by what it is ("XX医共体 (牵头医院)"), never the entry as
             # if it were that body.
@@ -185,6 +185,26 @@ def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabul
     return _as_the_sheet_names_it(name, sheet, pack)
 
 
+def _as_listed(named: str, sheet: FactSheet) -> str:
+    """One body, one name: a body named through a fact (a medical group's lead hospital, 大同市云州区人民医院)
+    that the sheet also lists as an entry under the same name but for the city in front (云州区人民医院), or
+    the other way round, is called by the entry's name, so its duties land on the one page it has."""
+    def compute() -> str:
+        plain = to_simplified(named)
+        for subject in sheet.subjects:
+            entry = to_simplified(subject.name)
+            if subject.collection and entry != plain and _differ_by_city(entry, plain):
+                return subject.name
+        return named
+
+    return _once(sheet, ("listed", named), compute)
+
+
+def _differ_by_city(a: str, b: str) -> bool:
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer.endswith(shorter) and longer[: -len(shorter)].endswith(("市", "省", "州", "盟"))
+
+
 def _as_the_sheet_names_it(name: str, sheet: FactSheet, pack: RulePack) -> str:
     """One body, one name: where the sheet names the same body with its city in front (a consortium's lead
     hospital 青岛市即墨区中医医院, beside the role's 即墨区中医医院), the sheet's name, so the body has one page."""
@@ -199,5 +219,5 @@ def _as_the_sheet_names_it(name: str, sheet: FactSheet, pack: RulePack) -> str:
         return frozenset(found)
 
     fuller = {n for n in _once(sheet, ("sheet names", pack.sha256), names_on_sheet)
-              if n != name and n.endswith(name) and n[: -len(name)].endswith(("市", "省", "州", "盟"))}
+              if n != name and n.endswith(name) and _differ_by_city(n, name)}
     return fuller.pop() if len(fuller) == 1 else name

@@ -218,3 +218,16 @@ def test_a_missing_tcm_hospital_is_the_build_gap_not_an_added_entry(tmp_path):
     findings = _without(tmp_path, "县级中医医院")
     assert not any("名单中未列" in subject for _, subject in findings)
     assert findings[("YZ-126", "云州区")]["status"] in ("fail", "not_due")
+
+
+def test_a_lead_hospital_named_with_its_city_in_front_is_the_listed_hospital(tmp_path):
+    """The medical group names its lead hospital 大同市云州区人民医院, the list 云州区人民医院: one hospital, one
+    page, so the group's duties (依托区人民医院…五大中心) land beside the hospital's own."""
+    sheet = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for group in sheet["facts"]["consortia"]:
+        group["medical_group_lead_hospital"] = "大同市" + PEOPLES
+    path = tmp_path / "yunzhou.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    findings = _findings(path)
+    assert findings[("YZ-089", "云州区医疗集团")]["lead"] == PEOPLES
+    assert not any(f["lead"].startswith("大同市") for f in findings.values())
