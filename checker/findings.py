@@ -25,8 +25,9 @@ STATUSES = ("fail", "not_due", "missing", "waived", "pass", "not_applicable")
 # What a finding counts as in the county's headline: binding duties of the county
 # itself. 力争 targets, encouraged items and the duties of bodies above the county
 # are shown apart and never counted as the county's gaps.
-CATEGORIES = ("binding", "strive", "encouraged", "above")
-CATEGORY_ZH = {"binding": "约束性要求", "strive": "力争目标", "encouraged": "鼓励事项", "above": "上级部门事项"}
+CATEGORIES = ("binding", "strive", "encouraged", "above", "reference")
+CATEGORY_ZH = {"binding": "约束性要求", "strive": "力争目标", "encouraged": "鼓励事项", "above": "上级部门事项",
+               "reference": "参考事项"}
 STATUS_ZH = {"fail": "未达标", "not_due": "未到期", "missing": "待补充", "waived": "整改期内",
              "pass": "达标", "not_applicable": "不适用"}
 
@@ -84,7 +85,9 @@ class Finding:
     quote_original: str | None = None
     deadline_source: str | None = None  # text | plan (the plan's period end) | immediate | None
     deadline_label: str | None = None  # what the plan's own date is, as the pack names it (方案实施期末, 第一阶段目标期末)
-    category: str = "binding"  # binding | strive | encouraged | above: what it counts as (set from force and scope)
+    # binding | strive | encouraged | above | reference: what it counts as (set from force and scope; every item of
+    # a text that binds no county, a pack with a reference_note, is reference)
+    category: str = "binding"
 
     def as_dict(self, explain: bool = True) -> dict[str, Any]:
         """The finding as the run data carries it. Without `explain`, its reasoning (`why`) and the
@@ -344,7 +347,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         quote_original=static.quote_original,
         deadline_source=static.source if deadline is not None or static.source == "immediate" else None,
         deadline_label=pack.undated_label if static.source == "plan" and deadline is not None else None,
-        category="above" if who.above else static.category)
+        category="reference" if pack.reference_note else "above" if who.above else static.category)
     if who.foreign:
         finding.actual = "本条由其他县(市、区)的单位负责"
     year_owed = _first_year_owed(rule, deadline, pack.in_force_from)
@@ -474,7 +477,8 @@ def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary,
         subject_kind=collection.label, note=rule.note, lead_inferred=rule.lead_inferred,
         missing=[] if said_none else [f"{collection.label}名单 ({collection.name})"], order=order,
         force=rule.force, level=rule.level, guide=who.guide, quote_original=pack.policy.original_of(rule.quote, pack.text),
-        deadline_source=source if deadline is not None else None, category=_category(rule),
+        deadline_source=source if deadline is not None else None,
+        category="reference" if pack.reference_note else _category(rule),
         deadline_label=pack.undated_label if source == "plan" and deadline is not None else None)
 
 

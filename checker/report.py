@@ -107,7 +107,7 @@ ACTIVE = ("fail", "waived", "not_due", "missing")
 
 def html_shows_detail(finding: Finding) -> bool:
     """Whether the HTML report prints a finding's value or reasoning: a binding item still open (its
-    row or card), or a 力争, 鼓励 or 上级 item in its table. A binding item met, and any item that
+    row or card), or a 力争, 鼓励, 上级 or 参考 item in its table. A binding item met, and any item that
     does not apply, is only counted. Must agree with `view` and `html_view`; a test renders every
     example both ways and compares the bytes."""
     if finding.category == "binding":
@@ -218,6 +218,8 @@ ASIDE_WORDS = {
     "binding": {"fail": "未完成", "not_due": "未到期", "pass": "已完成", "missing": "待补充"},
     "strive": {"fail": "尚未达到", "not_due": "未到期", "pass": "已达到", "missing": "待补充"},
     "encouraged": {"fail": "未做到", "not_due": "未做到", "pass": "已做到", "missing": "未填报"},
+    # another place's material, checked as a baseline: whatever its wording, nothing in it is owed
+    "reference": {"fail": "未做到", "not_due": "未做到", "pass": "已做到", "missing": "未填报"},
 }
 
 
@@ -256,6 +258,7 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
         "strive": _aside(by_category.get("strive", []), "strive"),
         "encouraged": _aside(by_category.get("encouraged", []), "encouraged"),
         "above": _aside(by_category.get("above", []), "above"),
+        "reference": _aside(by_category.get("reference", []), "reference"),
         "sections": _sections(findings, data["packs"]),
         "gap_count": summary["fail"],
         "unit_only": data.get("unit_only"),
@@ -320,6 +323,7 @@ def _html_row(f: dict[str, Any], esc: _Escaper) -> dict[str, Any]:
     row["days"] = f["days"]
     row["lead_inferred"] = f["lead_inferred"]
     row["force"] = f["force"]
+    row["category"] = f["category"]
     row["guide"] = esc.many(list(f["guide"])) if f["guide"] else []
     row["missing"] = esc.many(list(f["missing"])) if f["missing"] else []
     return row
@@ -373,7 +377,7 @@ def html_view(v: dict[str, Any]) -> dict[str, Any]:
             "sections": [{**s, "label_html": esc.one(s["label"]), "pack_html": esc.one(s["pack"])}
                          for s in v["sections"]],
             # the aside tables show no deadline, the missing-facts table neither deadline nor department
-            **{k: table(v[k], rectify=False) for k in ("strive", "encouraged", "above")},
+            **{k: table(v[k], rectify=False) for k in ("strive", "encouraged", "above", "reference")},
             "units": [{**u, "gaps": cards(u["gaps"]), "waived": cards(u["waived"]), "not_due": cards(u["not_due"]),
                        "co_gaps": table(u["co_gaps"]), "missing": table(u["missing"], rectify=False, who=False)}
                       for u in v["units"]]}

@@ -101,3 +101,20 @@ def test_2_2_0_says_at_its_head_that_the_text_binds_no_county_and_reads_the_text
     assert finance["status"] == "fail" and "财务" in finance["actual"] and "资金" not in finance["actual"]
     party = found[("CE-024", "平度市人民医院医共体")]
     assert party["lead"] == "中共平度市委员会" and party["co_responsible"] == ["平度市卫生健康局"]
+
+
+def test_a_text_that_binds_no_county_has_no_gaps_only_items_for_comparison(tmp_path, cli):
+    """Another city's experience material: whatever its wording, the report lists how the county compares
+    as 参考事项, counts no 未达标, writes no department work list and exits 0, in every format."""
+    from checker.report import render
+
+    path = tmp_path / "平度市.yaml"
+    path.write_text(SHEET, encoding="utf-8")
+    data = check_sheet(path, CheckRequest(specs=("consortium-experience@2.3.0",))).data
+    assert {f["category"] for f in data["findings"]} == {"reference"}
+    assert data["summary"]["fail"] == 0 and any(f["status"] == "fail" for f in data["findings"])
+    for fmt in ("html", "md", "text"):
+        shown = render(fmt, data)
+        assert "参考事项" in shown and "未做到" in shown and "牵头整改事项" not in shown, fmt
+    result = cli("run", path, "-p", "consortium-experience", "--format", "json", "-o", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
