@@ -185,3 +185,38 @@ def test_an_unchanged_funding_channel_once_changed_is_a_gap_at_once(tmp_path_fac
     assert changed["status"] == "fail" and changed["days"] is None  # a gap now, with no date still to come
     before = check_sheet(path, CheckRequest(specs=("chuzhou-2020@2.2.0",))).data["findings"]
     assert _one(before, "CZ-182", first["name"])["status"] == "not_due"  # as 2.2.0 read it: due 2025年底
+
+
+# ---- 2.4.0: each centre under the builder the text names, whatever the sheet typed ---------------------
+
+def _as_240(tmp_path_factory, name: str, code: str | None, kind: str, **facts) -> list[dict]:
+    sheet = yaml.safe_load((EXAMPLES / "chuzhou-langya.yaml").read_text(encoding="utf-8"))
+    sheet["county"].update(name=name, code=code, kind=kind, report_date="2026-01-31")
+    sheet["facts"].update(facts)
+    sheet.pop("units", None)
+    path = tmp_path_factory.mktemp("county") / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    return check_sheet(path, CheckRequest(specs=("chuzhou-2020@2.4.0",))).data["findings"]
+
+
+def test_a_zones_centre_unbuilt_is_its_own_gap_whatever_builder_the_sheet_gave(tmp_path_factory):
+    """二 "大王社区卫生服务中心由苏滁产业园管委会商南谯区卫健委建设": a sheet that left the builder blank, or typed
+    南谯区政府, had the centre's lead printed as "大王社区卫生服务中心 (建设单位)" or its gap dropped as another
+    county's. The text names the builder; the sheet's answer is checked on its own (CZ-016)."""
+    for builder in (None, "南谯区政府"):
+        centre = {"name": "大王社区卫生服务中心", "centre_designation": "大王社区卫生服务中心", "centre_built": False}
+        if builder:
+            centre["centre_builder"] = builder
+        found = _as_240(tmp_path_factory, "苏滁产业园", None, "功能区", community_centres=[centre], pilot_alliances=[])
+        gap = _one(found, "CZ-213", "大王社区卫生服务中心")
+        assert (gap["status"], gap["lead"]) == ("fail", "苏滁产业园管理委员会"), builder
+        assert not any(c.startswith("南谯区") for c in gap["co_responsible"])  # the zone's report names its own bodies
+
+
+def test_a_zones_departments_are_its_committees_not_district_bureaus(tmp_path_factory):
+    """A 功能区 has no 财政局 or 卫生健康局 of its own name: its bodies are named as its 管理委员会's departments
+    for that work, unless the sheet's units: names them."""
+    found = _as_240(tmp_path_factory, "经开区", None, "功能区", pilot_alliances=[])
+    named = {f["lead"] for f in found} | {c for f in found for c in f["co_responsible"]}
+    own = {n for n in named if n.startswith("经开区")}
+    assert own and all(n.startswith("经开区管理委员会") for n in own), sorted(own)
