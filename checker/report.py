@@ -261,6 +261,8 @@ def view(data: dict[str, Any]) -> dict[str, Any]:
         "reference": _aside(by_category.get("reference", []), "reference"),
         "sections": _sections(findings, data["packs"]),
         "gap_count": summary["fail"],
+        # a lead the text does not name is marked (推定) wherever it is printed, and the mark explained once
+        "inferred_note": any(f["lead_inferred"] and f["status"] != "not_applicable" for f in data["findings"]),
         "unit_only": data.get("unit_only"),
         "pack_refs": ", ".join(f"{p['id']}@{p['version']}" for p in data["packs"]),
     }

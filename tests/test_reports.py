@@ -167,3 +167,20 @@ def test_html_built_from_the_findings_it_shows_is_the_full_report(example):
     assert units and units == lead_units(shown)
     for unit in units:
         assert render("html", for_unit(shown, unit)) == render("html", for_unit(full, unit)), unit
+
+
+def test_a_lead_the_text_does_not_name_is_marked_in_every_format():
+    """Markdown and text printed an inferred lead as if the text named it; HTML alone said (推定)."""
+    from pathlib import Path
+
+    from checker.pipeline import CheckRequest, check_sheet
+    from checker.report import render
+
+    data = check_sheet(Path(__file__).parent.parent / "examples" / "qingdao-pingdu.yaml", CheckRequest()).data
+    inferred = [f for f in data["findings"] if f["lead_inferred"] and f["status"] in ("fail", "not_due")]
+    assert inferred
+    for fmt in ("html", "md", "text"):
+        shown = render(fmt, data)
+        assert "(推定)" in shown and "按发文单位或该项工作的主管部门推定" in shown, fmt
+    md = render("md", data)
+    assert f"{inferred[0]['lead']} (推定)" in md
