@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from . import conditions as cond
 from . import engine
-from .facts import COUNTY, FactSheet, Subject
+from .facts import COUNTY, UNLISTED, FactSheet, Subject
 from .script import to_simplified
 from .findings import Finding, classify
 from .rulepack import RulePack
@@ -58,9 +58,6 @@ def _settle_counts_in_part(sheet: FactSheet, packs: list[RulePack]) -> None:
             sheet.values[COUNTY][name] = counted
         else:
             sheet.values[COUNTY].pop(name, None)
-
-
-UNLISTED = "(名单中未列)"
 
 
 def _add_unlisted_entries(sheet: FactSheet, vocab: Vocabulary) -> None:

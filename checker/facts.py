@@ -22,6 +22,8 @@ from .vocabulary import COUNTY, FactDef, ValueProblem, Vocabulary, is_none_word,
 from .yamlsource import LineList, LineMap, YamlSourceError, read_yaml
 
 COUNTY_KEYS = ("name", "code", "province", "city", "kind", "report_date")
+# Marks an entry every county's list holds that this sheet's list lacked, added by the evaluation.
+UNLISTED = "(名单中未列)"
 TOP_KEYS = ("county", "packs", "units", "facts", "waivers")
 KINDS = ("市辖区", "县", "县级市", "自治县", "旗", "自治旗", "林区", "特区", "功能区")
 # What a development zone calls its kind: every one is a 功能区 (governed by a 管理委员会, not a 人民政府).

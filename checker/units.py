@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .facts import FactSheet, Subject
+from .facts import UNLISTED, FactSheet, Subject
 from .rulepack import Rule, RulePack, UnitDef
 from .script import to_simplified
 from .vocabulary import Vocabulary
@@ -188,12 +188,14 @@ def _role_name(role: str, unit: UnitDef | None, sheet: FactSheet, vocab: Vocabul
 def _as_listed(named: str, sheet: FactSheet) -> str:
     """One body, one name: a body named through a fact (a medical group's lead hospital, 大同市云州区人民医院)
     that the sheet also lists as an entry under the same name but for the city in front (云州区人民医院), or
-    the other way round, is called by the entry's name, so its duties land on the one page it has."""
+    the other way round, or that the evaluation added as an entry the list lacked ("云州区人民医院 (名单中未列)"),
+    is called by the entry's name, so its duties land on the one page it has."""
     def compute() -> str:
         plain = to_simplified(named)
         for subject in sheet.subjects:
             entry = to_simplified(subject.name)
-            if subject.collection and entry != plain and _differ_by_city(entry, plain):
+            listed_as = entry.removesuffix(f" {UNLISTED}")  # an entry the list lacked, added by the evaluation
+            if subject.collection and entry != plain and (listed_as == plain or _differ_by_city(listed_as, plain)):
                 return subject.name
         return named
 

@@ -231,3 +231,12 @@ def test_a_lead_hospital_named_with_its_city_in_front_is_the_listed_hospital(tmp
     findings = _findings(path)
     assert findings[("YZ-089", "云州区医疗集团")]["lead"] == PEOPLES
     assert not any(f["lead"].startswith("大同市") for f in findings.values())
+
+
+def test_a_lead_hospital_the_list_lacks_has_one_page_with_the_added_entry(tmp_path):
+    """The list leaves out 区人民医院 but the medical group names it as its lead hospital: the group's duties
+    and the added entry's are one hospital's, on one page."""
+    findings = _without(tmp_path, "县级综合医院")
+    unlisted = f"{PEOPLES} (名单中未列)"
+    assert findings[("YZ-089", "云州区医疗集团")]["lead"] == unlisted
+    assert PEOPLES not in {f["lead"] for f in findings.values()}
