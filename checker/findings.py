@@ -8,6 +8,7 @@ did not submit is never a failure.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -342,7 +343,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         co_responsible=who.co, why=why,
         subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
         note=rule.note, lead_inferred=rule.lead_inferred,
-        missing=_missing(vocab, unknown, reads, subject, sheet, outcome) if status == "missing" else [], days=days,
+        missing=_missing(vocab, unknown, reads, subject, sheet, outcome, rule) if status == "missing" else [], days=days,
         force=rule.force, level="above" if who.above else rule.level, guide=who.guide,
         quote_original=static.quote_original,
         deadline_source=static.source if deadline is not None or static.source == "immediate" else None,
@@ -368,11 +369,59 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
 
 
 def _missing(vocab: Vocabulary, unknown: list[str] | None, reads: tuple[_Read, ...], subject: Subject,
-             sheet: FactSheet, outcome: Outcome) -> list[str]:
-    """The facts a county must still submit for a finding that is missing, by their labels."""
+             sheet: FactSheet, outcome: Outcome, rule: Rule | None = None) -> list[str]:
+    """The facts a county must still submit for a finding that is missing, by their labels: only those whose
+    answer can still change the finding (a hospital is not asked whether it runs an MCH clinic where the rule
+    applies to hospitals or to centres with a clinic)."""
     if unknown is None:
         unknown = [r.name for r in reads if not _known_read(r, subject, sheet, outcome)[0]]
+    if rule is not None and len(unknown) > 1:
+        try:
+            needed = _open_facts(rule.when, subject, sheet, vocab, outcome) \
+                | _open_facts(rule.require, subject, sheet, vocab, outcome)
+        except (ValueError, TypeError):  # a value this reading cannot compare: ask for everything, as before
+            needed = set(unknown)
+        unknown = [f for f in unknown if f in needed] or unknown
     return [_label(vocab, f) for f in _grouped(unknown)]
+
+
+def _open_facts(expr: cond.Expr | None, subject: Subject, sheet: FactSheet, vocab: Vocabulary,
+                outcome: Outcome) -> set[str]:
+    """The unsubmitted facts a condition still turns on: none where its answer is already settled (an `any`
+    with a part already true, an `all` with a part already false); else those of its unsettled parts."""
+    if expr is None or _settled(expr, subject, sheet, vocab, outcome) is not None:
+        return set()
+    if isinstance(expr, cond.Test):
+        return {expr.fact}
+    parts = (expr.part,) if isinstance(expr, cond.Not) else expr.parts
+    return {f for part in parts for f in _open_facts(part, subject, sheet, vocab, outcome)}
+
+
+def _settled(expr: cond.Expr, subject: Subject, sheet: FactSheet, vocab: Vocabulary, outcome: Outcome) -> bool | None:
+    """A condition's answer from what is known, or None where it turns on what is not."""
+    if isinstance(expr, cond.Test):
+        known, value = _known(expr.fact, subject, sheet, vocab, outcome)
+        return _holds(vocab, expr, value) if known else None
+    if isinstance(expr, cond.Not):
+        inner = _settled(expr.part, subject, sheet, vocab, outcome)
+        return None if inner is None else not inner
+    answers = [_settled(part, subject, sheet, vocab, outcome) for part in expr.parts]
+    decisive = isinstance(expr, cond.Any_)  # any: one true settles it; all: one false does
+    if decisive in answers:
+        return decisive
+    return None if None in answers else not decisive
+
+
+def _holds(vocab: Vocabulary, test: cond.Test, value: Any) -> bool:
+    fdef = vocab.fact(test.fact)
+    expected = test.value
+    if fdef is not None and fdef.type == "enum" and not fdef.derived and "." not in test.fact \
+            and test.op not in ("eq", "ne"):
+        value, expected = fdef.values.index(value), fdef.values.index(expected)
+    return bool(_OPS[test.op](value, expected))
+
+
+_OPS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 
 def _after_lag(rule: Rule, deadline: dt.date | None) -> dt.date | None:

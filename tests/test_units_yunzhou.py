@@ -240,3 +240,17 @@ def test_a_lead_hospital_the_list_lacks_has_one_page_with_the_added_entry(tmp_pa
     unlisted = f"{PEOPLES} (名单中未列)"
     assert findings[("YZ-089", "云州区医疗集团")]["lead"] == unlisted
     assert PEOPLES not in {f["lead"] for f in findings.values()}
+
+
+def test_a_hospital_is_not_asked_for_what_only_an_mch_centre_would_answer(tmp_path):
+    """YZ-053 binds the district hospitals and an MCH centre that runs a clinic: a hospital that left its
+    core-system count blank is asked for that count, not whether it runs an MCH clinic."""
+    sheet = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    hospital = next(e for e in sheet["facts"]["district_institutions"] if e["institution_kind"] == "县级综合医院")
+    hospital.pop("institution_core_systems")
+    hospital.pop("institution_mch_clinic_open", None)
+    path = tmp_path / "yunzhou.yaml"
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    finding = _findings(path)[("YZ-053", PEOPLES)]
+    assert finding["status"] == "missing"
+    assert finding["missing"] == ["严格落实的医疗质量安全核心制度项数"], finding["missing"]
