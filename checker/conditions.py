@@ -7,6 +7,7 @@ are both turned into lists of conjunctions of single-fact tests.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Any, Iterable, Union
 
@@ -14,6 +15,8 @@ COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 OPERATORS = COMPARISONS + ("between", "in", "includes")
 NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt"}
 SYMBOL = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
+           "ge": operator.ge}
 MAX_CONJUNCTS = 64
 
 
@@ -188,9 +191,8 @@ def same_across(test: Test, low: int, high: int) -> bool:
         return False
     if test.op in ("eq", "ne"):
         return low == high or not low <= value <= high
-    holds = {"lt": lambda n: n < value, "le": lambda n: n <= value, "gt": lambda n: n > value,
-             "ge": lambda n: n >= value}[test.op]
-    return holds(low) == holds(high)  # the others are monotone: the ends decide every value between
+    holds = COMPARE[test.op]
+    return holds(low, value) == holds(high, value)  # the others are monotone: the ends decide every value between
 
 
 def crosses_facts(expr: Expr | None) -> bool:

@@ -8,7 +8,6 @@ did not submit is never a failure.
 from __future__ import annotations
 
 import datetime as dt
-import operator
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -242,7 +241,7 @@ def _static_of(pack: RulePack, rule: Rule, vocab: Vocabulary) -> _RuleStatic:
     shows = tuple((_Read.of(base, vocab), members) for base, members in _grouped(require).items())
     due, source = _due(pack, rule)
     static = _RuleStatic(reads, shows, due, source, to_simplified(rule.section),
-                         to_simplified(rule.quote), pack.policy.original_of(rule.quote, pack.text), _category(rule),
+                         to_simplified(rule.quote), pack.policy.original_of(rule.quote, pack.text), _category(pack, rule),
                          _alternatives(rule.require))
     _STATICS[key] = (pack, rule, vocab, static)
     return static
@@ -348,7 +347,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         quote_original=static.quote_original,
         deadline_source=static.source if deadline is not None or static.source == "immediate" else None,
         deadline_label=pack.undated_label if static.source == "plan" and deadline is not None else None,
-        category="reference" if pack.reference_note else "above" if who.above else static.category)
+        category="above" if who.above and static.category != "reference" else static.category)
     if who.foreign:
         finding.actual = "本条由其他县(市、区)的单位负责"
     year_owed = _first_year_owed(rule, deadline, pack.in_force_from)
@@ -418,10 +417,7 @@ def _holds(vocab: Vocabulary, test: cond.Test, value: Any) -> bool:
     if fdef is not None and fdef.type == "enum" and not fdef.derived and "." not in test.fact \
             and test.op not in ("eq", "ne"):
         value, expected = fdef.values.index(value), fdef.values.index(expected)
-    return bool(_OPS[test.op](value, expected))
-
-
-_OPS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+    return bool(cond.COMPARE[test.op](value, expected))
 
 
 def _after_lag(rule: Rule, deadline: dt.date | None) -> dt.date | None:
@@ -527,11 +523,14 @@ def _no_entries(pack: RulePack, rule: Rule, sheet: FactSheet, vocab: Vocabulary,
         missing=[] if said_none else [f"{collection.label}名单 ({collection.name})"], order=order,
         force=rule.force, level=rule.level, guide=who.guide, quote_original=pack.policy.original_of(rule.quote, pack.text),
         deadline_source=source if deadline is not None else None,
-        category="reference" if pack.reference_note else _category(rule),
+        category=_category(pack, rule),
         deadline_label=pack.undated_label if source == "plan" and deadline is not None else None)
 
 
-def _category(rule: Rule) -> str:
+def _category(pack: RulePack, rule: Rule) -> str:
+    """Every item of a text that binds no county (a pack with a reference_note) is for reference only."""
+    if pack.reference_note:
+        return "reference"
     return "above" if rule.level == "above" else rule.force
 
 
