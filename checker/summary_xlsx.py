@@ -73,64 +73,62 @@ def _child(summary: dict[str, Any], send: Any) -> None:
 
 def workbook_bytes(summary: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
+    # Written as a stream: a province's cells go to the file as each row is appended instead of
+    # being held as objects until the save (at 5,000 counties that was over 100 MB, the batch's peak).
+    # Column widths and frozen panes are written before the first row, so they are set first.
+    book = Workbook(write_only=True)
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="F3F4F6")
     city_fill = PatternFill("solid", fgColor="E8EAED")
-    matrix = book.active
-    matrix.title = "达标率矩阵"
+    wrap = Alignment(wrap_text=True, vertical="top")
+    matrix = book.create_sheet("达标率矩阵")
+    fixed = ["地市", "县(市、区)", "代码", "报告日期", "未达标", "事实表"]
+    width = len(fixed) + len(summary["columns"])
+    for i, column_width in enumerate([12, 14, 9, 11, 7, 28] + [12] * len(summary["columns"]), start=1):
+        matrix.column_dimensions[get_column_letter(i)].width = column_width
+    matrix.freeze_panes = "C6"
+
+    def styled(sheet: Any, values: list[Any], **style: Any) -> list[Any]:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            for name, setting in style.items():
+                setattr(cell, name, setting)
+            cells.append(cell)
+        return cells
+
     as_of = summary["as_of"] or "各事实表的报告日期"
     matrix.append([f"政策落实情况汇总 · 评估日期 {as_of} · policycheck {summary['tool_version']}"])
     matrix.append(["依据文件: " + "; ".join(f"{p['title']} ({p['id']}@{'、'.join(p['versions'])})" for p in summary["packs"])])
     matrix.append([])
-    fixed = ["地市", "县(市、区)", "代码", "报告日期", "未达标", "事实表"]
-    matrix.append(fixed + [c["pack_title"] for c in summary["columns"]])
-    matrix.append([""] * len(fixed) + [c["label"] for c in summary["columns"]])
-    for row in (4, 5):
-        for cell in matrix[row]:
-            cell.font, cell.fill = bold, head_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    # The row just appended, and the sheet's width, counted here: openpyxl's max_row and
-    # max_column (and matrix[n], which asks for max_column) scan every cell, which made a
-    # province's workbook quadratic in its counties (9 s for 1,000).
-    width, last = matrix.max_column, matrix.max_row
-
-    def appended(values: list[Any]) -> tuple[Any, ...]:
-        nonlocal last
-        matrix.append(values)
-        last += 1
-        return next(matrix.iter_rows(min_row=last, max_row=last, max_col=width))
-
+    for header in (fixed + [c["pack_title"] for c in summary["columns"]],
+                   [""] * len(fixed) + [c["label"] for c in summary["columns"]]):
+        matrix.append(styled(matrix, header, font=bold, fill=head_fill, alignment=wrap))
     for group in summary["groups"]:
-        cells = appended([group["city"]])
-        cells[0].font = bold
-        for cell in cells:
-            cell.fill = city_fill
+        city = styled(matrix, [group["city"]] + [None] * (width - 1), fill=city_fill)
+        city[0].font = bold
+        matrix.append(city)
         for r in group["rows"]:
             rates = [c["rate"] / 100 if c["rate"] is not None else "—" if c["applies"] else "" for c in r["cells"]]
-            cells = appended([group["city"], r["name"], r["code"] or "", r["report_date"] or "", r["gaps"], r["file"]] + rates)
-            for cell in cells[len(fixed):]:
-                if isinstance(cell.value, float):
-                    cell.number_format = "0%"
-    for i, width in enumerate([12, 14, 9, 11, 7, 28] + [12] * len(summary["columns"]), start=1):
-        matrix.column_dimensions[get_column_letter(i)].width = width
-    matrix.freeze_panes = "C6"
+            matrix.append([group["city"], r["name"], r["code"] or "", r["report_date"] or "", r["gaps"], r["file"]]
+                          + [styled(matrix, [rate], number_format="0%")[0] if isinstance(rate, float) else rate
+                             for rate in rates])
 
     counts = book.create_sheet("各县计数")
-    counts.append(["地市", "县(市、区)", "代码", "报告日期", "评估日期", "事实表", "规则包"] + [STATUS_ZH[s] for s in STATUSES] + ["重复"])
-    for cell in counts[1]:
-        cell.font, cell.fill = bold, head_fill
+    for i, column_width in enumerate([12, 14, 9, 11, 11, 28, 26] + [8] * len(STATUSES) + [24], start=1):
+        counts.column_dimensions[get_column_letter(i)].width = column_width
+    counts.freeze_panes = "C2"
+    counts.append(styled(counts, ["地市", "县(市、区)", "代码", "报告日期", "评估日期", "事实表", "规则包"]
+                         + [STATUS_ZH[s] for s in STATUSES] + ["重复"], font=bold, fill=head_fill))
     for group in summary["groups"]:
         for r in group["rows"]:
             counts.append([group["city"], r["name"], r["code"] or "", r["report_date"] or "", r["as_of"], r["file"],
                            ", ".join(r["packs"])] + [r["summary"][s] for s in STATUSES]
                           + [_duplicates_cell(summary, r)])
-    for i, width in enumerate([12, 14, 9, 11, 11, 28, 26] + [8] * len(STATUSES) + [24], start=1):
-        counts.column_dimensions[get_column_letter(i)].width = width
-    counts.freeze_panes = "C2"
     return _fixed_times(_stored(book))
 
 
