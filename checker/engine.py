@@ -16,17 +16,20 @@ What the engine decides, per rule and subject:
   (`¬when`) and asserts it back into the engine, where other rules read it.
 Everything else — deadlines, `missing`, waivers — is decided in Python.
 
-Sharp edges handled here (see ENGINE-NOTES): the background dispatch threads
-are disabled and evaluation is serialised by one lock; actions are dispatched
-by a small loop over the C engine's own calls (assert, start action, complete
-and start next) instead of durable's Host, which serialised the session state
-to JSON after every action; an unmatched fact would
-raise MessageNotHandledException, so sink rules accept every fact type; an
-identical fact asserted twice raises MessageObservedException, so each
-conclusion is asserted once; exceptions inside actions are swallowed by the
-engine, so every action records its own and the evaluation fails loudly;
-numbers are sent as scaled integers, booleans, dates and enums as integers,
-because the engine's JSON parser rejects 1e-05, NaN and the like.
+Sharp edges handled here (see ENGINE-NOTES):
+- durable's Python host is not used. Its two background dispatch threads called
+  the C engine without a lock, it serialised the session state to JSON after
+  every action, and it swallowed exceptions raised in actions. Rulesets are
+  created, facts asserted, actions started and completed and sessions deleted
+  through the engine's C module (durable_rules_engine, the calls the host
+  makes), one evaluation at a time under a lock.
+- An action is called with the facts it matched and its session id; it records
+  any exception of its own, and the evaluation then fails loudly.
+- A fact no rule accepts is refused (MessageNotHandledException in durable), so
+  sink rules accept every fact type; a fact the session already holds is
+  refused too (MessageObservedException), so each conclusion is asserted once.
+- Numbers are sent as scaled integers, booleans, dates and enums as integers,
+  because the engine's JSON parser rejects 1e-05, NaN and the like.
 
 One more, measured here: `delete_state` on a session in which no action has
 ever run crashes the process (segmentation fault, or `free(): invalid pointer`):
@@ -56,25 +59,11 @@ from .vocabulary import COUNTY, FactDef, Vocabulary
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import durable_rules_engine as _c_engine
-    from durable import engine as _durable
 
 SCALE = 10**6  # numbers travel as integers in millionths: exact to 6 decimals
 INPUT, ANCHOR, DERIVED, BEGIN = "i", "a", "d", "$begin"
 
 
-class _QuietHost(_durable.Host):
-    """A host without the two background dispatch threads.
-
-    The stock Host polls every ruleset from timer threads that call the C
-    engine without a lock; with them running, results were occasionally
-    wrong. All our work is synchronous inside assert_facts.
-    """
-
-    def _run(self) -> None:  # noqa: D401 - overriding the thread starter
-        return None
-
-
-_HOST: _QuietHost | None = None
 _LOCK = threading.Lock()
 _COMPILED: dict[tuple[str, str, str], "CompiledPack"] = {}
 _SESSIONS: dict[str, "_Session"] = {}
@@ -85,14 +74,7 @@ _read_message = json.JSONDecoder().scan_once
 _SESSION_IDS = itertools.count(1)
 
 
-def _host() -> _QuietHost:
-    global _HOST
-    if _HOST is None:
-        _HOST = _QuietHost()
-    return _HOST
-
-
-@dataclass
+@dataclass(slots=True)
 class Firing:
     """One engine conclusion about one rule and subject, with the facts it matched."""
 
@@ -126,22 +108,40 @@ class _Session:
         takes any second fact with the same hash for a repeat of the first
         (MessageObservedException), without comparing them. The ids it would
         generate itself collide by chance in a large session (about 0.4% of
-        evaluations of a 200-consortium county); ours are skipped past any
-        hash already used, so a collision cannot happen. The engine stores one
-        fact of its own in every session, the session's state (id `sid-<sid>`,
-        events.c handleMessageCore); `reserve` keeps its hash from ours.
+        evaluations of a 200-consortium county); ours come from one list whose
+        hashes are all different (`_ids`), so a collision cannot happen. The
+        engine stores one fact of its own in every session, the session's state
+        (id `sid-<sid>`, events.c handleMessageCore); `reserve` keeps its hash
+        from ours, and so does anything else put in `_used`.
         """
         while True:
-            candidate = str(self._next)
+            if self._next >= len(_IDS):
+                _more_ids(self._next + 1)
+            candidate, hashed = _IDS[self._next]
             self._next += 1
-            hashed = fnv1a32(candidate)
             if hashed not in self._used:
-                self._used.add(hashed)
                 return candidate
 
     def reserve(self, fact_id: str) -> None:
         """Keep an id the engine itself files in this session from being handed out by new_id."""
         self._used.add(fnv1a32(fact_id))
+
+
+_IDS: list[tuple[str, int]] = []  # "0", "1", … with any id whose hash an earlier one has left out
+_ID_HASHES: set[int] = set()
+_ID_NEXT = [0]
+
+
+def _more_ids(at_least: int) -> None:
+    """Lengthen `_IDS` to at least `at_least` ids; hashed once per process, not once per fact and county."""
+    grow = max(at_least, 2 * len(_IDS), 1024)
+    while len(_IDS) < grow:
+        candidate = str(_ID_NEXT[0])
+        _ID_NEXT[0] += 1
+        hashed = fnv1a32(candidate)
+        if hashed not in _ID_HASHES:
+            _ID_HASHES.add(hashed)
+            _IDS.append((candidate, hashed))
 
 
 def fnv1a32(text: str) -> int:
@@ -164,29 +164,19 @@ class CompiledPack:
     handle: int = 0
 
 
-class _Context:
-    """What an action sees: the matched facts, the session id, and a way to assert a conclusion."""
+class MessageNotHandled(Exception):
+    """The engine had no rule for a fact (durable's MessageNotHandledException)."""
 
-    __slots__ = ("_m", "s", "_handle")
 
-    class _State:
-        __slots__ = ("sid",)
-
-        def __init__(self, sid: str):
-            self.sid = sid
-
-    def __init__(self, matched: dict, sid: str, handle: int):
-        self._m, self.s, self._handle = matched, _Context._State(sid), handle
-
-    def assert_fact(self, fact: dict) -> None:
-        _check(_c_engine.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False)), fact)
+class MessageObserved(Exception):
+    """The engine took a fact for one it already holds (durable's MessageObservedException)."""
 
 
 def _check(result: tuple, what: Any) -> None:
     if result[0] == 1:
-        raise _durable.MessageNotHandledException(what)
+        raise MessageNotHandled(what)
     if result[0] == 2:
-        raise _durable.MessageObservedException(what)
+        raise MessageObserved(what)
 
 
 def compiled(pack: RulePack, vocab: Vocabulary) -> CompiledPack:
@@ -218,23 +208,21 @@ def _compile(pack: RulePack, vocab: Vocabulary) -> CompiledPack:
                 reads.update(t.fact.partition(".")[0] for t in conjunct)
                 name = f"{rule.id}|{kind}|{index}"
                 actions[name] = _action(rule, kind, conjunct)
-                definition[name] = {"all": lhs, "run": actions[name]}
+                definition[name] = {"all": lhs}
     # Guarantees an action in every session; see the module docstring.
-    definition["$begin"] = {"all": [{"b": {"t": BEGIN}}], "run": _never}
+    definition["$begin"] = {"all": [{"b": {"t": BEGIN}}]}
     actions["$begin"] = _never
     for fact_type in (INPUT, ANCHOR, DERIVED):
         # Every asserted fact must be accepted by some rule, or the engine
         # raises MessageNotHandledException; these joins never complete.
-        definition[f"$sink|{fact_type}"] = {"all": [{"x": {"t": fact_type}}, {"y": {"t": "$never"}}],
-                                            "run": _never}
+        definition[f"$sink|{fact_type}"] = {"all": [{"x": {"t": fact_type}}, {"y": {"t": "$never"}}]}
         actions[f"$sink|{fact_type}"] = _never
     name = f"policycheck:{pack.id}@{pack.version}:{pack.sha256[:12]}"
     try:
-        _host().register_rulesets({name: definition})
+        handle = _c_engine.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
     except Exception as exc:  # the C engine reports only a code
         raise EvaluationError(problem(pack.path, None, f"the engine could not compile pack {pack.ref}: {exc}.",
                                       f"引擎无法编译规则包 {pack.ref}: {exc}。")) from None
-    handle = _host().get_ruleset(name)._handle
     return CompiledPack(pack, name, frozenset(reads), frozenset(collections), frozenset(pass_fired),
                         len(definition), actions, handle)
 
@@ -269,7 +257,7 @@ def _join(conjunct: tuple[cond.Test, ...], rule: Rule, vocab: Vocabulary) -> lis
         fdef = vocab.facts[fact]  # validated when the pack was loaded
         kind = DERIVED if fdef.derived else INPUT
         where = subject_ref if fdef.scope != COUNTY else COUNTY
-        terms: list[dict] = [{"t": kind}, {"n": fact}]
+        terms: list[dict] = [{"t": kind}, {"$ex": {marker(fact): 1}}]
         terms += [_term(t, vocab.fact(t.fact), _property(t.fact, fdef)) for t in tests]
         # The subject comes last. A test against another fact's property (`{"a": "s"}`) becomes
         # an alpha node of its own that the engine never shares and never filters: placed before
@@ -280,6 +268,16 @@ def _join(conjunct: tuple[cond.Test, ...], rule: Rule, vocab: Vocabulary) -> lis
         terms.append({"s": where})
         lhs.append({f"f{index}": {"$and": terms}})
     return lhs
+
+
+def marker(fact: str) -> str:
+    """The property every engine fact of `fact` carries, named after it, that its patterns test first.
+
+    The engine files the tests below a node by the name of the property they read, not by value: with the
+    fact's name as a value (`n == "plan_year"`), every input fact was compared with the name test of every
+    fact the pack reads, most of the engine's matching time. A property named after the fact, tested for
+    being there, is found by its name's hash alone."""
+    return f"n_{fact}"
 
 
 def _property(name: str, fdef: FactDef) -> str:
@@ -315,12 +313,13 @@ def encode(fdef: FactDef, value: Any) -> Any:
 def _action(rule: Rule, kind: str, conjunct: tuple[cond.Test, ...]) -> Callable:
     rule_id = rule.id
     derive_value = kind == "true"
+    derived_marker = marker(rule.derive) if rule.derive else ""
 
-    def run(c: Any) -> None:
+    def run(matched: dict, sid: str, handle: int) -> None:
+        # Called by _dispatch with the matched facts as the engine wrote them; the session is found by
+        # its id, as the engine's own actions find theirs.
         session = None
         try:
-            matched = c._m
-            sid = str(c.s.sid)
             session = _SESSIONS[sid]
             subject = matched["a"]["s"] if "a" in matched else COUNTY
             facts = tuple(sorted((m["s"], m["n"]) for k, m in matched.items() if k != "a"))
@@ -339,8 +338,9 @@ def _action(rule: Rule, kind: str, conjunct: tuple[cond.Test, ...]) -> Callable:
                 if dkey in outcome.derived:
                     return  # already concluded through another alternative
                 outcome.derived[dkey] = (derive_value, firing)
-                c.assert_fact({"sid": sid, "id": session.new_id(), "t": DERIVED, "s": subject, "n": rule.derive,
-                               "v": 1 if derive_value else 0})
+                fact = {"sid": sid, "id": session.new_id(), "t": DERIVED, "s": subject, "n": rule.derive,
+                        derived_marker: 1, "v": 1 if derive_value else 0}
+                _check(_c_engine.assert_fact(handle, json.dumps(fact, ensure_ascii=False)), fact)
         except (KeyboardInterrupt, SystemExit):
             raise  # Ctrl-C or SIGTERM stops the run; it is not a rule's error
         except BaseException as exc:  # the engine would swallow it; record it instead
@@ -355,7 +355,7 @@ def _action(rule: Rule, kind: str, conjunct: tuple[cond.Test, ...]) -> Callable:
 _ORPHAN_ERRORS: list[tuple[str, str]] = []
 
 
-def _never(c: Any) -> None:
+def _never(matched: dict, sid: str, handle: int) -> None:
     """The action of the `$begin` marker and of the sink joins (which never complete)."""
     return None
 
@@ -367,7 +367,7 @@ def _dispatch(compiled_pack: CompiledPack, facts: list[dict], sid: str) -> None:
     JSON round-trip of the session state (which we never use): that round-trip
     was a third of the engine's cost per county.
     """
-    handle = compiled_pack.handle
+    handle, actions = compiled_pack.handle, compiled_pack.actions
     result = _c_engine.assert_facts(handle, json.dumps(facts, ensure_ascii=False))
     _check(result, "facts")
     state_handle = result[1]
@@ -375,9 +375,14 @@ def _dispatch(compiled_pack: CompiledPack, facts: list[dict], sid: str) -> None:
     message = _read_message(started[1], 0)[0] if started else None
     while message:
         name, matched = next(iter(message.items()))
-        compiled_pack.actions[name](_Context(matched, sid, handle))
+        actions[name](matched, sid, handle)
         following = _c_engine.complete_and_start_action(handle, state_handle)
         message = _read_message(following, 0)[0] if following else None
+
+
+def delete_state(compiled_pack: CompiledPack, sid: str) -> None:
+    """Free one session's facts and state in the engine."""
+    _c_engine.delete_state(compiled_pack.handle, sid)
 
 
 def input_facts(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary, sid: str,
@@ -393,7 +398,7 @@ def input_facts(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary
             if name not in reads:
                 continue
             fdef = vocab.facts[name]
-            fact = {"sid": sid, "id": session.new_id(), "t": INPUT, "s": subject.key, "n": name}
+            fact = {"sid": sid, "id": session.new_id(), "t": INPUT, "s": subject.key, "n": name, marker(name): 1}
             if fdef.type == "set":
                 fact.update((f"m{i}", 1 if member in value else 0) for i, member in enumerate(fdef.values))
             else:
@@ -411,7 +416,6 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
         # can share a hash with: "3497" with s33290150's, "93839" with s2337506's.
         session.reserve(f"sid-{sid}")
         _ORPHAN_ERRORS.clear()  # only an error raised while this county is evaluated can fail it
-        host = _host()
         try:
             facts = input_facts(compiled_pack, sheet, vocab, sid, session)
             _dispatch(compiled_pack, facts[:1], sid)  # `$begin` alone first; see the module docstring
@@ -439,6 +443,6 @@ def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -
             _SESSIONS.pop(sid, None)
             try:
                 if session is not None:
-                    host.delete_state(compiled_pack.ruleset, sid)
+                    delete_state(compiled_pack, sid)
             except Exception:
                 pass  # a session that never started has no state to delete

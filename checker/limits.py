@@ -101,7 +101,9 @@ def enforce(pack: RulePack, vocab: Vocabulary) -> None:
 
 @functools.cache
 def _own_source() -> bytes:
-    return hashlib.sha256(Path(__file__).read_bytes()).digest()
+    # The verdict depends on this model and on the patterns engine.py compiles: a change to either re-measures.
+    here = Path(__file__).parent
+    return hashlib.sha256((here / "limits.py").read_bytes() + (here / "engine.py").read_bytes()).digest()
 
 
 def _verdict_key(pack: RulePack, vocab: Vocabulary) -> str | None:
@@ -137,7 +139,12 @@ def _fact_of(pattern: str) -> str:
     terms = next(iter(json.loads(pattern).values()))["$and"]
     if terms[0].get("t") == "a":
         return f"(entries of {terms[1].get('c')})"
-    return str(terms[1].get("n", "?"))
+    return _named(next(iter(terms[1].get("$ex", {"?": 1}))))
+
+
+def _named(marker: str) -> str:
+    """The fact whose marker property (engine.marker) this is."""
+    return marker.removeprefix("n_")
 
 
 def _derive_depth(pack: RulePack) -> list[Problem]:
@@ -174,7 +181,7 @@ def _derive_depth(pack: RulePack) -> list[Problem]:
 
 # --- the engine's alpha network, rebuilt to measure its matching stack -------------------------------------
 
-_OPS = {"$neq": "ne", "$lt": "lt", "$lte": "le", "$gt": "gt", "$gte": "ge"}
+_OPS = {"$neq": "ne", "$lt": "lt", "$lte": "le", "$gt": "gt", "$gte": "ge", "$ex": "ex"}
 _ANY = object()  # a property value that meets every test (set members, when there are too many to enumerate)
 _FEW_COMBINATIONS = 64
 _MAX_COMBINATIONS = 4096
@@ -236,8 +243,8 @@ def _network(alts: list[Alternative]) -> _Alpha:
 def _meets(node: _Alpha, fact: dict) -> bool:
     if node.prop not in fact:
         return False
-    if node.reference:
-        return True  # pushed without a test (events.c handleAlpha)
+    if node.reference or node.op == "ex":
+        return True  # pushed without a test (events.c handleAlpha), or a test only that the property is there
     have = fact[node.prop]
     if have is _ANY:
         return True
@@ -291,41 +298,43 @@ def _allowed(fdef: Any, prop: str, values: list[Any]) -> list[Any]:
 
 
 def _facts_to_try(root: _Alpha, vocab: Vocabulary):
-    """(fact name, its `n` node, engine fact) for every value of every fact the pack tests that could load the
-    stack differently. The root and the `t` node each push one child for any fact, so the walk starts below."""
+    """(fact name, its marker node, engine fact) for every value of every fact the pack tests that could load
+    the stack differently. The root and the `t` node each push one child for any fact (the `t` node, the test
+    that the fact's marker property is there), so the walk starts below."""
     from . import engine
 
     for t_node in root.children.values():
         if t_node.prop != "t":
             continue
-        for n_node in t_node.children.values():
+        for fact_node in t_node.children.values():
             if t_node.value == engine.ANCHOR:
-                yield f"(entries of {n_node.value})", n_node, {"t": t_node.value, "c": n_node.value, "s": "(entry)"}
+                yield f"(entries of {fact_node.value})", fact_node, {"t": t_node.value, "c": fact_node.value, "s": "(entry)"}
                 continue
             constants: dict[str, list[Any]] = defaultdict(list)
-            stack = list(n_node.children.values())
+            stack = list(fact_node.children.values())
             while stack:
                 node = stack.pop()
                 if not node.reference and node.prop != "s":
                     constants[node.prop].append(node.value)
                 stack.extend(node.children.values())
-            fdef = vocab.facts.get(n_node.value)
+            name = _named(fact_node.prop)
+            fdef = vocab.facts.get(name)
             subject = "county" if fdef is None or fdef.scope == COUNTY else "(entry)"
             props = sorted(constants)
             choices = [_allowed(fdef, p, _candidates(constants[p])) for p in props]
             combinations = 1
             for c in choices:
                 combinations *= len(c)
-            base = {"t": t_node.value, "n": n_node.value, "s": subject}
+            base = {"t": t_node.value, "n": name, fact_node.prop: 1, "s": subject}
             if combinations > _FEW_COMBINATIONS:
                 # Many properties (a set fact's members): first let every test of them be met at once, which
                 # can only overstate the load; only if that passes the limit, try every combination.
                 anything = {**base, **{p: _ANY for p in props}}
-                if _height(n_node, anything, []) <= MAX_ALPHA_STACK or combinations > _MAX_COMBINATIONS:
-                    yield n_node.value, n_node, anything
+                if _height(fact_node, anything, []) <= MAX_ALPHA_STACK or combinations > _MAX_COMBINATIONS:
+                    yield name, fact_node, anything
                     continue
             for values in itertools.product(*choices):
-                yield n_node.value, n_node, {**base, **dict(zip(props, values))}
+                yield name, fact_node, {**base, **dict(zip(props, values))}
 
 
 def alpha_stack(pack: RulePack, vocab: Vocabulary, alts: list[Alternative] | None = None) -> dict[str, tuple[int, list[Alternative]]]:

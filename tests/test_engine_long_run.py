@@ -150,7 +150,7 @@ def test_a_session_left_behind_is_seen() -> None:
     try:
         assert _live_sessions(range(sid, sid + 1)) == [(compiled.ruleset, f"s{sid}")]
     finally:
-        engine._host().delete_state(compiled.ruleset, f"s{sid}")
+        engine.delete_state(compiled, f"s{sid}")
     assert _live_sessions(range(sid, sid + 1)) == []
 
 
@@ -167,7 +167,7 @@ def test_no_fact_id_of_a_session_is_taken_for_the_engines_own_state_fact() -> No
         clash = {"sid": sid, "id": f"sid-{sid}", "t": engine.INPUT, "s": "county", "n": "x", "v": 1}
         assert engine._c_engine.assert_facts(compiled.handle, json.dumps([clash]))[0] == 2  # observed
     finally:
-        engine._host().delete_state(compiled.ruleset, sid)
+        engine.delete_state(compiled, sid)
     assert engine.fnv1a32("93839") == engine.fnv1a32("sid-s2337506")
     session = engine._Session()
     session.reserve("sid-s2337506")

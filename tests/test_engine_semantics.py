@@ -179,7 +179,7 @@ def test_the_engine_takes_two_facts_with_colliding_id_hashes_for_one(demo_librar
         result = engine._c_engine.assert_facts(compiled.handle, json.dumps(facts))
         assert result[0] == 2  # MessageObservedException: the second, different fact is "already observed"
     finally:
-        engine._host().delete_state(compiled.ruleset, "collide")
+        engine.delete_state(compiled, "collide")
 
 
 def test_a_session_skips_any_id_whose_hash_is_taken():
