@@ -33,7 +33,7 @@ from .batchfiles import Sheet, printable
 from .errors import NoPackApplies, PolicycheckError
 from .library import Library
 from .findings import summarise
-from .pipeline import Checked, CheckRequest, check_sheet  # imported before forking: no worker imports them again
+from .pipeline import Checked, CheckRequest, check_sheet, collector_paused  # imported before forking: no worker imports them again
 from .report import render, top_section
 
 _STATE: dict[str, Any] = {}  # set in the parent before forking; the workers inherit it
@@ -76,6 +76,13 @@ def evaluate_one(index: int) -> dict[str, Any]:
     _STATE["started_at"][index] = time.monotonic()  # system-wide clock: the parent compares it with its own
     _STATE["worker"][index] = os.getpid()
     _STATE["started"][index] = 1
+    # The collector stays off until the sheet's findings and report are freed (by reference counting):
+    # switched on while they were alive, its first pass walked every one of them, most of a millisecond.
+    with collector_paused():
+        return _judged_row(index)
+
+
+def _judged_row(index: int) -> dict[str, Any]:
     sheet: Sheet = _STATE["sheets"][index]
     options: BatchOptions = _STATE["options"]
     base = {"index": index, "file": sheet.shown}
