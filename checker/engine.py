@@ -70,7 +70,10 @@ def _keep_the_engines_memory() -> None:
     blocks are mapped afresh for every county and every page is faulted in again; whether they are
     depends on how the process's heap was laid out before (a library unpickled from the cache, or parsed),
     and the same county's matching took 2 ms or 6 ms by that alone. Fixed thresholds keep blocks under
-    16 MB on the heap, and at most 32 MB of free memory at its top. Elsewhere than glibc, nothing is set."""
+    16 MB on the heap, and at most 32 MB of free memory at its top. Set in a process when it first
+    evaluates a county, so a batch's parent, which only gathers the rows, keeps glibc's defaults.
+    Elsewhere than glibc, nothing is set."""
+    _MEMORY_KEPT[0] = True
     try:
         import ctypes
 
@@ -83,7 +86,7 @@ def _keep_the_engines_memory() -> None:
     mallopt(m_trim_threshold, 32 * 1024 * 1024)
 
 
-_keep_the_engines_memory()
+_MEMORY_KEPT = [False]
 
 SCALE = 10**6  # numbers travel as integers in millionths: exact to 6 decimals
 INPUT, ANCHOR, DERIVED, BEGIN = "i", "a", "d", "$begin"
@@ -434,6 +437,8 @@ def input_facts(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary
 
 def evaluate(compiled_pack: CompiledPack, sheet: FactSheet, vocab: Vocabulary) -> Outcome:
     """Run one county through one compiled pack; complete, or EvaluationError."""
+    if not _MEMORY_KEPT[0]:
+        _keep_the_engines_memory()
     with _LOCK:
         sid = f"s{next(_SESSION_IDS)}"
         session = _SESSIONS[sid] = _Session()
