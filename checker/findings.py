@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from . import conditions as cond
@@ -147,6 +147,20 @@ def _worked_out_when_read(name: str) -> property:
 # `actual` is kept and worked out on first read; any other value is stored as it is.
 Finding.why = _worked_out_when_read("why")  # type: ignore[assignment,method-assign]
 Finding.actual = _worked_out_when_read("actual")  # type: ignore[assignment,method-assign]
+
+# Every field's default but those made per finding (`missing`), as a Finding's own attributes hold them.
+_DEFAULTS = {f.name: f.default for f in fields(Finding) if f.default is not MISSING}
+
+
+def _finding(values: dict[str, Any]) -> Finding:
+    """A Finding from all its values (`why` and `actual` under their stored names, `_why` and `_actual`),
+    made without the dataclass's __init__: a county has hundreds, and the __init__ of 30 fields, two of them
+    through properties, was a fifth of classifying them."""
+    finding = object.__new__(Finding)
+    attributes = finding.__dict__
+    attributes.update(_DEFAULTS)
+    attributes.update(values)
+    return finding
 
 
 def summarise(findings: list[Finding]) -> dict[str, int]:
@@ -334,12 +348,12 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
     who = responsible(pack, rule, subject, sheet, vocab)
     if who.foreign:
         status, why, unknown, days = "not_applicable", [], [], None
-    finding = Finding(
+    finding = _finding(dict(
         rule=rule.id, pack=pack.id, version=pack.version, status=status, section=static.section,
         quote=static.quote,
         requirement=rule.requirement_zh, requirement_en=rule.requirement_en, target=rule.target,
-        actual=_Later(_actual, static, subject, sheet, outcome), deadline=deadline, lead=who.lead,
-        co_responsible=who.co, why=why,
+        _actual=_Later(_actual, static, subject, sheet, outcome), deadline=deadline, lead=who.lead,
+        co_responsible=who.co, _why=why,
         subject=subject.name, subject_kind=vocab.collections[subject.collection].label if subject.collection else "县(市、区)",
         note=rule.note, lead_inferred=rule.lead_inferred,
         missing=_missing(vocab, unknown, reads, subject, sheet, outcome, rule) if status == "missing" else [], days=days,
@@ -347,7 +361,7 @@ def _classify_one(static: _RuleStatic, pack: RulePack, compiled: CompiledPack, r
         quote_original=static.quote_original,
         deadline_source=static.source if deadline is not None or static.source == "immediate" else None,
         deadline_label=pack.undated_label if static.source == "plan" and deadline is not None else None,
-        category="above" if who.above and static.category != "reference" else static.category)
+        category="above" if who.above and static.category != "reference" else static.category))
     if who.foreign:
         finding.actual = "本条由其他县(市、区)的单位负责"
     year_owed = _first_year_owed(rule, deadline, pack.in_force_from)
