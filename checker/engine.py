@@ -304,7 +304,15 @@ def marker(fact: str) -> str:
     fact's name as a value (`n == "plan_year"`), every input fact was compared with the name test of every
     fact the pack reads (a fifth to a quarter of a county's engine time, measured on the examples). A
     property named after the fact, tested for being there, is found by its name's hash alone."""
-    return f"n_{fact}"
+    return f"{_MARKER}{fact}"
+
+
+def marked_fact(prop: str) -> str:
+    """The fact a marker property (`marker`) names."""
+    return prop.removeprefix(_MARKER)
+
+
+_MARKER = "n_"
 
 
 def _property(name: str, fdef: FactDef) -> str:

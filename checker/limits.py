@@ -139,12 +139,9 @@ def _fact_of(pattern: str) -> str:
     terms = next(iter(json.loads(pattern).values()))["$and"]
     if terms[0].get("t") == "a":
         return f"(entries of {terms[1].get('c')})"
-    return _named(next(iter(terms[1].get("$ex", {"?": 1}))))
+    from . import engine
 
-
-def _named(marker: str) -> str:
-    """The fact whose marker property (engine.marker) this is."""
-    return marker.removeprefix("n_")
+    return engine.marked_fact(next(iter(terms[1].get("$ex", {"?": 1}))))
 
 
 def _derive_depth(pack: RulePack) -> list[Problem]:
@@ -317,7 +314,7 @@ def _facts_to_try(root: _Alpha, vocab: Vocabulary):
                 if not node.reference and node.prop != "s":
                     constants[node.prop].append(node.value)
                 stack.extend(node.children.values())
-            name = _named(fact_node.prop)
+            name = engine.marked_fact(fact_node.prop)
             fdef = vocab.facts.get(name)
             subject = "county" if fdef is None or fdef.scope == COUNTY else "(entry)"
             props = sorted(constants)

@@ -75,7 +75,6 @@ def workbook_bytes(summary: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     # Written as a stream: a province's cells go to the file as each row is appended instead of
     # being held as objects until the save (at 5,000 counties that was over 100 MB, the batch's peak).
@@ -88,9 +87,7 @@ def workbook_bytes(summary: dict[str, Any]) -> bytes:
     matrix = book.create_sheet("达标率矩阵")
     fixed = ["地市", "县(市、区)", "代码", "报告日期", "未达标", "事实表"]
     width = len(fixed) + len(summary["columns"])
-    for i, column_width in enumerate([12, 14, 9, 11, 7, 28] + [12] * len(summary["columns"]), start=1):
-        matrix.column_dimensions[get_column_letter(i)].width = column_width
-    matrix.freeze_panes = "C6"
+    _lay_out(matrix, [12, 14, 9, 11, 7, 28] + [12] * len(summary["columns"]), "C6")
 
     def styled(sheet: Any, values: list[Any], **style: Any) -> list[Any]:
         cells = []
@@ -119,9 +116,7 @@ def workbook_bytes(summary: dict[str, Any]) -> bytes:
                              for rate in rates])
 
     counts = book.create_sheet("各县计数")
-    for i, column_width in enumerate([12, 14, 9, 11, 11, 28, 26] + [8] * len(STATUSES) + [24], start=1):
-        counts.column_dimensions[get_column_letter(i)].width = column_width
-    counts.freeze_panes = "C2"
+    _lay_out(counts, [12, 14, 9, 11, 11, 28, 26] + [8] * len(STATUSES) + [24], "C2")
     counts.append(styled(counts, ["地市", "县(市、区)", "代码", "报告日期", "评估日期", "事实表", "规则包"]
                          + [STATUS_ZH[s] for s in STATUSES] + ["重复"], font=bold, fill=head_fill))
     for group in summary["groups"]:
@@ -130,6 +125,15 @@ def workbook_bytes(summary: dict[str, Any]) -> bytes:
                            ", ".join(r["packs"])] + [r["summary"][s] for s in STATUSES]
                           + [_duplicates_cell(summary, r)])
     return _fixed_times(_stored(book))
+
+
+def _lay_out(sheet: Any, widths: list[int], frozen: str) -> None:
+    """Column widths and frozen panes: a streamed sheet writes them before its first row."""
+    from openpyxl.utils import get_column_letter
+
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = frozen
 
 
 def _duplicates_cell(summary: dict[str, Any], row: dict[str, Any]) -> str:
